@@ -1,0 +1,58 @@
+/** Every code a `SwitchyardError` can carry. */
+export type SwitchyardErrorCode =
+  | 'ALL_FAILED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'REQUIRED_INSTANCE_FAILED'
+  | 'DEADLINE_EXCEEDED'
+  | 'ABORTED'
+  | 'NO_INSTANCES'
+  | 'INVALID_CONFIG'
+  | 'INVALID_INPUT'
+  | 'UPSTREAM_ERROR';
+
+export interface SwitchyardErrorOptions {
+  /** The original error(s), for server-side logs only. Never part of `message`. */
+  cause?: unknown;
+  /** Instance ids involved, safe to show to clients. */
+  instances?: readonly string[];
+}
+
+const BRAND = Symbol.for('switchyard.error');
+
+/**
+ * The one error type switchyard throws.
+ *
+ * `message` is safe to send to a client: it names codes, instances and categories, never upstream
+ * messages, URLs or stacks. The original errors stay on `cause`.
+ */
+export class SwitchyardError extends Error {
+  override readonly name = 'SwitchyardError';
+  readonly code: SwitchyardErrorCode;
+  readonly instances: readonly string[];
+  readonly [BRAND] = true;
+
+  constructor(code: SwitchyardErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.instances = options.instances ?? [];
+  }
+
+  /** A plain object for a client response: code, message and instance ids only. */
+  toJSON(): { name: string; code: SwitchyardErrorCode; message: string; instances: readonly string[] } {
+    return { name: this.name, code: this.code, message: this.message, instances: this.instances };
+  }
+}
+
+/**
+ * True for any `SwitchyardError`, also across realms and duplicated installs (no `instanceof`).
+ */
+export function isSwitchyardError(error: unknown): error is SwitchyardError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    ((error as Record<symbol, unknown>)[BRAND] === true ||
+      ((error as { name?: unknown }).name === 'SwitchyardError' &&
+        typeof (error as { code?: unknown }).code === 'string'))
+  );
+}

@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    http: 'src/http/index.ts',
+    routing: 'src/routing/index.ts',
+    redis: 'src/stores/redis/index.ts',
+    testing: 'src/testing/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'es2022',
+  treeshake: true,
+  // p-limit and p-timeout ship ESM only; bundling them keeps `require('switchyard')` working on every
+  // Node >= 20 without require(esm). They are a few hundred bytes each.
+  noExternal: ['p-limit', 'p-timeout', 'yocto-queue'],
+});
