@@ -1,0 +1,206 @@
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../_internal/clock.js';
+import { parseOptions, fn } from '../_internal/validate.js';
+import type { ResultOf, Strategy } from '../combine/types.js';
+import type { InstanceRouter } from '../router/types.js';
+import { createBudget } from './budget.js';
+import { defaultClassify } from './classify.js';
+import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
+import type { FanoutHooks } from './hooks.js';
+import { createLatencyWindow } from './latencyWindow.js';
+import { DEFAULTS, validateExecutionOptions, validateFanoutOptions, type ExecutionOptions, type FanoutOptions } from './options.js';
+import type { FanoutReport } from './report.js';
+import type { Responses, Worker } from './types.js';
+import { z } from 'zod';
+
+/** One call of a fanout. */
+export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
+  operation: string;
+  data: Data;
+  context: Ctx;
+  worker: Worker<T, Data, Ctx>;
+  /** The caller's signal: aborting it rejects the call at once with code `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** A strategy usable with a worker returning `T`. */
+export type StrategyFor<T> = Strategy<NoInfer<T>, unknown>;
+
+export interface RunInput<T, S extends StrategyFor<T>, Data, Ctx> extends CallInput<T, Data, Ctx> {
+  /** `T` is inferred from the worker alone, so `mergeAll()` needs no type argument. */
+  strategy: S;
+}
+
+/** An operation: a named worker + strategy with its own overrides, called like a function. */
+export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> extends ExecutionOptions {
+  name: string;
+  worker: Worker<T, Data, Ctx>;
+  strategy: S;
+}
+
+export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
+
+/** A configured fan-out: route, call every instance, combine. */
+export interface Fanout<Data = unknown, Ctx = unknown> {
+  /** Every outcome, categorised; never throws for instance failures. */
+  collect<T>(input: CallInput<T, Data, Ctx>): Promise<Responses<T>>;
+  /** The strategy's combined value; throws the strategy's `SwitchyardError`. */
+  run<T, S extends StrategyFor<T>>(input: RunInput<T, S, Data, Ctx>): Promise<ResultOf<S, T>>;
+  /** The value plus a per-instance timeline (attempts, offsets, retries, cancellations). */
+  runDetailed<T, S extends StrategyFor<T>>(input: RunInput<T, S, Data, Ctx>): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
+  /** Defines a reusable operation, e.g. one per BFF endpoint. */
+  operation<T, S extends StrategyFor<T>>(definition: OperationDefinition<T, S, Data, Ctx>): Operation<ResultOf<S, T>, Data, Ctx>;
+}
+
+/** Shared state of one fanout that outlives single calls. */
+export interface Shared {
+  clock: Clock;
+  random: () => number;
+  hooks: FanoutHooks | undefined;
+  breakers: AdmissionLike | undefined;
+  budget: ExecutionConfig['budget'];
+  latency: (instanceId: string) => LatencyLike;
+}
+
+export function createShared(options: {
+  clock?: Clock | undefined;
+  random?: (() => number) | undefined;
+  on?: FanoutHooks | undefined;
+  budget?: ExecutionOptions['budget'];
+  hedge?: ExecutionOptions['hedge'];
+  breakers?: AdmissionLike | undefined;
+}): Shared {
+  const clock = options.clock ?? systemClock;
+  const budgetOptions = options.budget === false ? undefined : { ...DEFAULTS.budget, ...options.budget };
+  const windowSize = (options.hedge || undefined)?.windowSize ?? DEFAULTS.hedge.windowSize;
+  const windows = new LRUCache<string, LatencyLike>({ max: 10_000 });
+  return {
+    clock,
+    random: options.random ?? Math.random,
+    hooks: options.on,
+    breakers: options.breakers,
+    budget: budgetOptions === undefined ? undefined : createBudget({ ...budgetOptions, clock }),
+    latency: (instanceId) => {
+      const known = windows.get(instanceId);
+      if (known !== undefined) return known;
+      const created = createLatencyWindow({ size: windowSize });
+      windows.set(instanceId, created);
+      return created;
+    },
+  };
+}
+
+/** Applies defaults and overrides into the settings of one call. */
+export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?: ExecutionOptions): ExecutionConfig {
+  const merged = overrides === undefined ? base : { ...base, ...pickExecution(overrides) };
+  const retry = merged.retry === false ? undefined : { ...DEFAULTS.retry, ...merged.retry };
+  const hedge = merged.hedge === undefined || merged.hedge === false ? undefined : merged.hedge;
+  return {
+    timeoutMs: merged.timeoutMs ?? DEFAULTS.timeoutMs,
+    deadlineMs: merged.deadlineMs ?? DEFAULTS.deadlineMs,
+    concurrency: merged.concurrency ?? DEFAULTS.concurrency,
+    retry,
+    hedge:
+      hedge === undefined
+        ? undefined
+        : {
+            delayMs: hedge.delayMs,
+            percentile: hedge.percentile,
+            maxHedges: hedge.maxHedges ?? DEFAULTS.hedge.maxHedges,
+            latency: shared.latency,
+          },
+    budget: shared.budget,
+    breakers: shared.breakers,
+    classify: merged.classify ?? defaultClassify,
+    clock: shared.clock,
+    random: shared.random,
+    hooks: shared.hooks,
+  };
+}
+
+const EXECUTION_KEYS = ['timeoutMs', 'deadlineMs', 'concurrency', 'retry', 'hedge', 'budget', 'classify'] as const;
+
+function pickExecution(source: ExecutionOptions): ExecutionOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of EXECUTION_KEYS) if (source[key] !== undefined) picked[key] = source[key];
+  return picked as ExecutionOptions;
+}
+
+const strategySchema = z.object({
+  combine: fn<(responses: unknown) => unknown>(),
+  settle: fn<(outcome: unknown, soFar: unknown) => unknown>().optional(),
+});
+
+const callSchema = z.object({
+  operation: z.custom<string>((v) => typeof v === 'string' && v.length > 0, { message: 'a non-empty string' }),
+  worker: fn<Worker<unknown>>(),
+  strategy: strategySchema.optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'an AbortSignal' }).optional(),
+});
+
+function validateCall(input: unknown, needsStrategy: boolean): void {
+  parseOptions(callSchema.passthrough(), input);
+  if (needsStrategy) parseOptions(z.object({ strategy: strategySchema }).passthrough(), input);
+  validateExecutionOptions(pickExecution(input as ExecutionOptions), '');
+}
+
+const collectStrategy: Strategy<unknown, Responses<unknown>> = { combine: (responses) => responses };
+
+/**
+ * Creates a fanout: one router plus the policies (timeouts, deadline, concurrency, retry, hedging,
+ * budget) every call shares. Options are validated here; a bad one throws `INVALID_CONFIG`.
+ *
+ * @example
+ * const fanout = createFanout({ router: staticRouter(instances), timeoutMs: 2000 });
+ * const groups = await fanout.run({ operation: 'searchGroups', data, context, worker, strategy: mergeAll() });
+ */
+export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptions<Data, Ctx>): Fanout<Data, Ctx> {
+  validateFanoutOptions(options);
+  const router: InstanceRouter<Data, Ctx> = options.router;
+  const shared = createShared(options);
+  const base = pickExecution(options);
+  const baseConfig = resolveConfig(shared, base);
+
+  const config = (overrides: ExecutionOptions) => {
+    const picked = pickExecution(overrides);
+    return Object.keys(picked).length === 0 ? baseConfig : resolveConfig(shared, base, picked);
+  };
+
+  const runWith = <T, R>(input: CallInput<T, Data, Ctx> & { strategy: Strategy<T, R> }, callConfig: ExecutionConfig) =>
+    execute(callConfig, {
+      operation: input.operation,
+      data: input.data,
+      context: input.context,
+      worker: input.worker,
+      strategy: input.strategy,
+      signal: input.signal,
+      target: router,
+    });
+
+  type AnyRun = CallInput<unknown, Data, Ctx> & { strategy: Strategy<unknown, unknown> };
+  const fanout = {
+    async collect(input: CallInput<unknown, Data, Ctx>) {
+      validateCall(input, false);
+      return (await runWith({ ...input, strategy: collectStrategy }, config(input))).value;
+    },
+    async run(input: AnyRun) {
+      validateCall(input, true);
+      return (await runWith(input, config(input))).value;
+    },
+    async runDetailed(input: AnyRun) {
+      validateCall(input, true);
+      const { value, report } = await runWith(input, config(input));
+      return { value, report };
+    },
+    operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
+      validateCall({ ...definition, operation: definition.name }, true);
+      const operationConfig = config(definition);
+      return async (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
+        const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
+        return (await runWith(input, operationConfig)).value;
+      };
+    },
+  };
+  // The public signatures carry the inference (ResultOf); the implementation is the same for every T.
+  return fanout as unknown as Fanout<Data, Ctx>;
+}

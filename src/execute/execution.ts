@@ -1,0 +1,453 @@
+import pLimit from 'p-limit';
+import pTimeout, { TimeoutError } from 'p-timeout';
+import { abortError, linkedController, sleep } from '../_internal/abort.js';
+import type { Clock } from '../_internal/clock.js';
+import type { Strategy } from '../combine/types.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
+import type { Instance, InstanceRouter } from '../router/types.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { Classification, Classifier } from './classify.js';
+import { emit, type FanoutHooks } from './hooks.js';
+import type { AttemptReport, FanoutReport, InstanceReport } from './report.js';
+import { addOutcome, emptyResponses } from './responses.js';
+import type { Outcome, Responses, Worker, WorkerCall } from './types.js';
+
+/** A breaker's answer for one instance of one call; exactly one method is called per permit. */
+export interface PermitLike {
+  success(): void;
+  failure(): void;
+  release(): void;
+}
+export interface AdmissionLike {
+  admit(instances: readonly Instance[], operation: string): Map<string, PermitLike | 'circuit-open'>;
+}
+export interface BudgetLike {
+  recordRequest(): void;
+  tryWithdraw(): boolean;
+}
+export interface LatencyLike {
+  record(ms: number): void;
+  percentile(p: number): number | undefined;
+}
+
+/** Resolved settings of one call (defaults applied). */
+export interface ExecutionConfig {
+  timeoutMs: number;
+  deadlineMs: number;
+  concurrency: number;
+  retry: ({ maxAttempts: number } & BackoffOptions) | undefined;
+  hedge:
+    | { delayMs: number | undefined; percentile: number | undefined; maxHedges: number; latency: (instanceId: string) => LatencyLike }
+    | undefined;
+  budget: BudgetLike | undefined;
+  breakers: AdmissionLike | undefined;
+  classify: Classifier;
+  clock: Clock;
+  random: () => number;
+  hooks: FanoutHooks | undefined;
+}
+
+export interface ExecutionInput<T, R, Data, Ctx> {
+  operation: string;
+  data: Data;
+  context: Ctx;
+  worker: Worker<T, Data, Ctx>;
+  strategy: Strategy<T, R>;
+  signal?: AbortSignal | undefined;
+  /** Instances, or a router to ask for them. */
+  target: readonly Instance[] | InstanceRouter<Data, Ctx>;
+}
+
+export interface ExecutionResult<T, R> {
+  value: R;
+  responses: Responses<T>;
+  report: FanoutReport;
+}
+
+type AttemptResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: unknown; timedOut: boolean; cancelled: boolean; classification: Classification };
+
+interface Entry<T> {
+  instance: Instance;
+  permit: PermitLike | undefined;
+  outcome: Outcome<T> | undefined;
+  report: InstanceReport;
+  startedAt: number | undefined;
+  attempts: number;
+  lastError: unknown;
+}
+
+const noop = () => {};
+
+function replicasOf(instance: Instance): Instance[] {
+  const raw = instance.meta?.['replicas'];
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((replica, index): Instance[] => {
+    if (typeof replica === 'string') return [{ ...instance, id: `${instance.id}#${index + 1}`, url: replica }];
+    if (typeof replica === 'object' && replica !== null && typeof (replica as Instance).id === 'string') {
+      return [replica as Instance];
+    }
+    return [];
+  });
+}
+
+/**
+ * Runs one call: route, admit through breakers, call every instance under the shared deadline,
+ * let the strategy see outcomes as they settle, and combine. Internal: the public edge is
+ * `createFanout` / `fanOut`.
+ */
+export function execute<T, R, Data, Ctx>(
+  config: ExecutionConfig,
+  input: ExecutionInput<T, R, Data, Ctx>,
+): Promise<ExecutionResult<T, R>> {
+  const { clock, hooks } = config;
+  const { operation, strategy, signal } = input;
+  if (signal?.aborted) {
+    return Promise.reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal.reason }));
+  }
+
+  const startedAt = clock.now();
+  const deadline = startedAt + config.deadlineMs;
+  const root = new AbortController();
+  const responses = emptyResponses<T>();
+  const entries: Entry<T>[] = [];
+  let routed = false;
+  let finished = false;
+  let pending = 0;
+
+  return new Promise<ExecutionResult<T, R>>((resolve, reject) => {
+    const offset = () => clock.now() - startedAt;
+
+    const release = (reason: unknown) => {
+      finished = true;
+      clock.clearTimeout(deadlineTimer);
+      signal?.removeEventListener('abort', onCallerAbort);
+      root.abort(reason);
+    };
+
+    const fail = (error: unknown) => {
+      if (finished) return;
+      release(abortError('The call failed'));
+      for (const entry of entries) entry.permit?.release();
+      reject(error);
+    };
+
+    const finish = (by: FanoutReport['finishedBy']) => {
+      if (finished) return;
+      if (!routed) {
+        release(abortError('The deadline passed', 'TimeoutError'));
+        reject(new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`));
+        return;
+      }
+      release(by === 'deadline' ? abortError('The deadline passed', 'TimeoutError') : abortError('The call finished early'));
+      const now = offset();
+      for (const entry of entries) {
+        for (const attempt of entry.report.attempts) {
+          if (attempt.endMs === undefined) {
+            attempt.endMs = now;
+            attempt.result = by === 'deadline' ? 'timeout' : 'cancelled';
+          }
+        }
+        if (entry.outcome !== undefined) continue;
+        entry.report.cancelled = true;
+        let outcome: Outcome<T>;
+        if (by === 'deadline' && entry.startedAt !== undefined) {
+          outcome = {
+            status: 'error',
+            instance: entry.instance,
+            error: entry.lastError ?? new SwitchyardError('DEADLINE_EXCEEDED', `Instance "${entry.instance.id}" did not answer before the deadline`),
+            attempts: entry.attempts,
+            durationMs: clock.now() - entry.startedAt,
+            reason: 'timeout',
+          };
+          entry.permit?.failure();
+        } else {
+          outcome = { status: 'skipped', instance: entry.instance, reason: by === 'deadline' ? 'deadline' : 'cancelled' };
+          entry.permit?.release();
+        }
+        record(entry, outcome);
+      }
+      const report: FanoutReport = {
+        operation,
+        startedAt,
+        durationMs: now,
+        finishedBy: by,
+        instances: entries.map((entry) => entry.report),
+      };
+      let value: R;
+      try {
+        value = strategy.combine(responses);
+      } catch (error) {
+        emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+        reject(error);
+        return;
+      }
+      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+      resolve({ value, responses, report });
+    };
+
+    const onCallerAbort = () => {
+      if (finished) return;
+      release(signal?.reason ?? abortError('The caller aborted'));
+      for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
+      reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
+    };
+
+    const deadlineTimer = clock.setTimeout(() => finish('deadline'), config.deadlineMs);
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    const record = (entry: Entry<T>, outcome: Outcome<T>) => {
+      entry.outcome = outcome;
+      entry.report.status = outcome.status;
+      if (outcome.status === 'skipped' || outcome.status === 'error') entry.report.reason = outcome.reason;
+      addOutcome(responses, outcome);
+      emit(hooks, 'outcome', { operation, outcome: outcome as Outcome<unknown> });
+    };
+
+    const settle = (entry: Entry<T>, outcome: Outcome<T> | undefined) => {
+      if (finished || outcome === undefined) return;
+      if (outcome.status === 'success') entry.permit?.success();
+      else if (outcome.status === 'error') entry.permit?.failure();
+      else entry.permit?.release();
+      record(entry, outcome);
+      pending -= 1;
+      let stop: boolean | void;
+      try {
+        stop = strategy.settle?.(outcome, responses);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (stop === true) finish('early-finish');
+      else if (pending === 0) finish('all-settled');
+    };
+
+    /** One attempt on `target` with its own timeout and signal; never rejects. */
+    const attemptOn = async (entry: Entry<T>, target: Instance, hedge: boolean, retryDelayMs: number | undefined, own: AbortController): Promise<AttemptResult<T>> => {
+      const remaining = deadline - clock.now();
+      entry.attempts += 1;
+      const attempt = entry.attempts;
+      const report: AttemptReport = { attempt, hedge, target: target.id, startMs: offset(), endMs: undefined, result: undefined };
+      if (retryDelayMs !== undefined) report.retryDelayMs = retryDelayMs;
+      entry.report.attempts.push(report);
+      emit(hooks, 'attempt', { operation, instance: entry.instance, target, attempt, hedge });
+      const call: WorkerCall<Data, Ctx> = {
+        data: input.data,
+        context: input.context,
+        operation,
+        signal: own.signal,
+        attempt,
+        deadline,
+        hedge,
+      };
+      let running: Promise<T>;
+      try {
+        running = Promise.resolve(input.worker(target, call));
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      // A worker that ignores its signal may settle after we stopped listening.
+      running.catch(noop);
+      const started = clock.now();
+      try {
+        const value = await pTimeout(running, {
+          milliseconds: Math.max(1, Math.min(config.timeoutMs, remaining)),
+          signal: own.signal,
+          customTimers: { setTimeout: clock.setTimeout as typeof setTimeout, clearTimeout: clock.clearTimeout as typeof clearTimeout },
+        });
+        if (report.endMs === undefined) {
+          report.endMs = offset();
+          report.result = 'success';
+        }
+        config.hedge?.latency(entry.instance.id).record(clock.now() - started);
+        return { ok: true, value };
+      } catch (error) {
+        const timedOut = error instanceof TimeoutError;
+        if (timedOut) own.abort(abortError('The attempt timed out', 'TimeoutError'));
+        const cancelled = !timedOut && own.signal.aborted;
+        const failure = cancelled ? own.signal.reason : error;
+        const classification = config.classify({ error: failure, instance: entry.instance, timedOut });
+        if (report.endMs === undefined) {
+          report.endMs = offset();
+          report.result = timedOut ? 'timeout' : cancelled ? 'cancelled' : classification.status;
+        }
+        return { ok: false, error: failure, timedOut, cancelled, classification };
+      }
+    };
+
+    const hedgeDelay = (instance: Instance): number | undefined => {
+      const hedge = config.hedge;
+      if (hedge === undefined) return undefined;
+      if (hedge.percentile !== undefined) {
+        const observed = hedge.latency(instance.id).percentile(hedge.percentile);
+        if (observed !== undefined) return observed;
+      }
+      return hedge.delayMs;
+    };
+
+    /** The first attempt plus its hedges; the first answer that is not a retryable error wins. */
+    const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
+      const delay = hedgeDelay(entry.instance);
+      if (delay === undefined) {
+        const own = linkedController(root.signal);
+        return attemptOn(entry, entry.instance, false, retryDelayMs, own.controller).finally(own.dispose);
+      }
+
+      return new Promise((resolveAttempt) => {
+        const replicas = replicasOf(entry.instance);
+        const controllers: { controller: AbortController; dispose(): void }[] = [];
+        let running = 0;
+        let hedges = 0;
+        let done = false;
+        let timer: unknown;
+        let lastFailure: AttemptResult<T> | undefined;
+
+        const end = (result: AttemptResult<T>) => {
+          done = true;
+          clock.clearTimeout(timer);
+          root.signal.removeEventListener('abort', onRootAbort);
+          for (const link of controllers) {
+            if (!link.controller.signal.aborted) link.controller.abort(abortError('Another attempt answered first'));
+            link.dispose();
+          }
+          resolveAttempt(result);
+        };
+        const onRootAbort = () => clock.clearTimeout(timer);
+        root.signal.addEventListener('abort', onRootAbort, { once: true });
+
+        const launch = (target: Instance, hedge: boolean) => {
+          const link = linkedController(root.signal);
+          controllers.push(link);
+          running += 1;
+          void attemptOn(entry, target, hedge, hedge ? undefined : retryDelayMs, link.controller).then((result) => {
+            running -= 1;
+            if (done) return;
+            const retryableFailure =
+              !result.ok && (result.cancelled || (result.classification.status === 'error' && result.classification.retryable));
+            if (!retryableFailure || root.signal.aborted) return end(result);
+            lastFailure = result;
+            if (running === 0) end(lastFailure);
+          });
+        };
+
+        const scheduleHedge = () => {
+          timer = clock.setTimeout(() => {
+            if (done || root.signal.aborted) return;
+            if (config.budget !== undefined && !config.budget.tryWithdraw()) {
+              emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
+              return;
+            }
+            hedges += 1;
+            launch(replicas.length > 0 ? replicas[(hedges - 1) % replicas.length]! : entry.instance, true);
+            if (hedges < config.hedge!.maxHedges) scheduleHedge();
+          }, delay);
+        };
+
+        launch(entry.instance, false);
+        if (deadline - clock.now() > delay) scheduleHedge();
+      });
+    };
+
+    const runInstance = async (entry: Entry<T>): Promise<Outcome<T> | undefined> => {
+      if (root.signal.aborted) return undefined;
+      entry.startedAt = clock.now();
+      config.budget?.recordRequest();
+      const maxAttempts = config.retry?.maxAttempts ?? 1;
+      let retryDelayMs: number | undefined;
+      for (let round = 1; ; round += 1) {
+        const result = await hedgedAttempt(entry, retryDelayMs);
+        if (root.signal.aborted) return undefined;
+        const durationMs = clock.now() - entry.startedAt;
+        if (result.ok) {
+          return { status: 'success', instance: entry.instance, data: result.value, attempts: entry.attempts, durationMs };
+        }
+        entry.lastError = result.error;
+        const { classification } = result;
+        if (classification.status !== 'error') {
+          return { status: classification.status, instance: entry.instance, error: result.error, attempts: entry.attempts, durationMs };
+        }
+        const failure: Outcome<T> = {
+          status: 'error',
+          instance: entry.instance,
+          error: result.error,
+          attempts: entry.attempts,
+          durationMs,
+          reason: result.timedOut ? 'timeout' : 'failed',
+        };
+        if (!classification.retryable || config.retry === undefined || round >= maxAttempts) return failure;
+        const delayMs = backoffDelay(round, config.retry, config.random, classification.retryAfterMs);
+        if (clock.now() + delayMs >= deadline) return failure;
+        if (config.budget !== undefined && !config.budget.tryWithdraw()) {
+          emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'retry' });
+          return failure;
+        }
+        emit(hooks, 'retry', { operation, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
+        if (!(await sleep(delayMs, root.signal, clock))) return undefined;
+        retryDelayMs = delayMs;
+      }
+    };
+
+    const start = (instances: readonly Instance[]) => {
+      routed = true;
+      if (instances.length === 0) {
+        release(abortError('No instances'));
+        reject(new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
+        return;
+      }
+      const permits = config.breakers?.admit(instances, operation);
+      const seen = new Set<string>();
+      for (const instance of instances) {
+        if (seen.has(instance.id)) continue;
+        seen.add(instance.id);
+        const permit = permits?.get(instance.id);
+        entries.push({
+          instance,
+          permit: permit === 'circuit-open' ? undefined : permit,
+          outcome: undefined,
+          report: { instanceId: instance.id, status: 'skipped', attempts: [], cancelled: false },
+          startedAt: undefined,
+          attempts: 0,
+          lastError: undefined,
+        });
+      }
+      pending = entries.length;
+      const limit = config.concurrency < entries.length ? pLimit(config.concurrency) : undefined;
+      for (const entry of entries) {
+        if (permits?.get(entry.instance.id) === 'circuit-open') {
+          settle(entry, { status: 'skipped', instance: entry.instance, reason: 'circuit-open' });
+          if (finished) return;
+          continue;
+        }
+        const task = () => runInstance(entry);
+        void (limit === undefined ? task() : limit(task)).then(
+          (outcome) => settle(entry, outcome),
+          (error: unknown) => fail(error),
+        );
+      }
+    };
+
+    const { target } = input;
+    if (Array.isArray(target)) {
+      start(target);
+      return;
+    }
+    let routing: readonly Instance[] | Promise<readonly Instance[]>;
+    try {
+      routing = (target as InstanceRouter<Data, Ctx>).route({ operation, data: input.data, context: input.context, signal: root.signal });
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (Array.isArray(routing)) {
+      start(routing);
+      return;
+    }
+    Promise.resolve(routing).then(
+      (instances) => {
+        if (!finished) start(instances);
+      },
+      (error: unknown) => fail(error),
+    );
+  });
+}

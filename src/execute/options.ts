@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import type { Clock } from '../_internal/clock.js';
+import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
+import type { InstanceRouter } from '../router/types.js';
+import type { Classifier } from './classify.js';
+import type { FanoutHooks } from './hooks.js';
+
+/** Retry settings; `false` turns retries off. */
+export interface RetryOptions {
+  /** Attempts per instance, counting the first (hedges do not count). @default 2 */
+  maxAttempts?: number;
+  /** First backoff ceiling; the delay is uniform in [0, ceiling] (full jitter). @default 100 */
+  baseDelayMs?: number;
+  /** @default 2000 */
+  maxDelayMs?: number;
+  /** Growth of the ceiling per retry. @default 2 */
+  factor?: number;
+}
+
+/** Hedging settings: a backup attempt when the first one is slow. Off unless given. */
+export interface HedgeOptions {
+  /** Start the backup after this many ms. Ignored when `percentile` has enough samples. */
+  delayMs?: number;
+  /** Adaptive: start the backup at this latency percentile (0..1) observed per instance. */
+  percentile?: number;
+  /** Samples kept per instance for `percentile`. @default 100 */
+  windowSize?: number;
+  /** Backups per attempt. @default 1 */
+  maxHedges?: number;
+}
+
+/**
+ * The one extra-load budget for retries and hedges (Finagle's RetryBudget): extra attempts may be
+ * at most `ratio` of first attempts in the window, plus `minPerSecond`. `false` removes the cap.
+ */
+export interface BudgetOptions {
+  /** @default 0.2 */
+  ratio?: number;
+  /** @default 10 */
+  minPerSecond?: number;
+  /** @default 10_000 */
+  windowMs?: number;
+}
+
+/** Settings shared by every call of a fanout (and overridable per operation). */
+export interface ExecutionOptions {
+  /** Per-attempt timeout. @default 5000 */
+  timeoutMs?: number;
+  /** Overall deadline of one call: routing, queueing, attempts, retries and hedges share it. @default 10_000 */
+  deadlineMs?: number;
+  /** Instances called at once within one call. @default 10 */
+  concurrency?: number;
+  /** @default { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 2000, factor: 2 } */
+  retry?: RetryOptions | false;
+  /** @default false */
+  hedge?: HedgeOptions | false;
+  /** @default { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 } */
+  budget?: BudgetOptions | false;
+  /** Maps a worker's thrown error to an outcome category. @default defaultClassify */
+  classify?: Classifier;
+}
+
+export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionOptions {
+  router: InstanceRouter<Data, Ctx>;
+  /** The principal (user, tenant) a call acts for; keys dedup and caches. */
+  principal?: (context: Ctx) => string | undefined;
+  /** Time source for every timer and timestamp. @default system clock */
+  clock?: Clock;
+  /** Random source for jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+  on?: FanoutHooks;
+}
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  timeoutMs: 5_000,
+  deadlineMs: 10_000,
+  concurrency: 10,
+  retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 2_000, factor: 2 },
+  hedge: { windowSize: 100, maxHedges: 1 },
+  budget: { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 },
+} as const;
+
+const retrySchema = z.union([
+  z.literal(false),
+  z.object({
+    maxAttempts: positiveInteger.optional(),
+    baseDelayMs: nonNegativeNumber.optional(),
+    maxDelayMs: nonNegativeNumber.optional(),
+    factor: expected<number>('a number >= 1', (v) => typeof v === 'number' && v >= 1).optional(),
+  }).strict(),
+]);
+
+const hedgeSchema = z.union([
+  z.literal(false),
+  z.object({
+    delayMs: nonNegativeNumber.optional(),
+    percentile: expected<number>('a number between 0 and 1 (exclusive)', (v) => typeof v === 'number' && v > 0 && v < 1).optional(),
+    windowSize: positiveInteger.optional(),
+    maxHedges: positiveInteger.optional(),
+  }).strict().refine((h) => h.delayMs !== undefined || h.percentile !== undefined, {
+    message: 'an object with `delayMs` or `percentile`',
+  }),
+]);
+
+const budgetSchema = z.union([
+  z.literal(false),
+  z.object({
+    ratio: ratio.optional(),
+    minPerSecond: nonNegativeNumber.optional(),
+    windowMs: positiveNumber.optional(),
+  }).strict(),
+]);
+
+export const executionSchema = z.object({
+  timeoutMs: positiveNumber.optional(),
+  deadlineMs: positiveNumber.optional(),
+  concurrency: positiveInteger.optional(),
+  retry: retrySchema.optional(),
+  hedge: hedgeSchema.optional(),
+  budget: budgetSchema.optional(),
+  classify: fn<Classifier>().optional(),
+});
+
+const routerSchema = expected<InstanceRouter>(
+  'an InstanceRouter (an object with a `route` function)',
+  (v) => typeof v === 'object' && v !== null && typeof (v as { route?: unknown }).route === 'function',
+);
+
+const clockSchema = expected<Clock>(
+  'a Clock ({ now, setTimeout, clearTimeout })',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+);
+
+const fanoutSchema = executionSchema.extend({
+  router: routerSchema,
+  principal: fn<(context: unknown) => string | undefined>().optional(),
+  clock: clockSchema.optional(),
+  random: fn<() => number>().optional(),
+  on: z.record(z.string(), fn<(state: unknown) => void>()).optional(),
+  // Validated by their own modules.
+  breaker: z.unknown().optional(),
+  dedup: z.unknown().optional(),
+  store: z.unknown().optional(),
+});
+
+export function validateFanoutOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    parseOptions(z.object({}), options);
+  }
+  parseOptions(fanoutSchema, options);
+}
+
+export function validateExecutionOptions(options: unknown, prefix: string): void {
+  parseOptions(executionSchema.passthrough(), options, prefix);
+}

@@ -1,0 +1,43 @@
+export type { Instance, InstanceRouter, RouteInput } from './router/types.js';
+export { staticRouter } from './router/staticRouter.js';
+export { lookupRouter, type LookupRouterOptions, type LookupCacheOptions } from './router/lookupRouter.js';
+export { filterRouter } from './router/filterRouter.js';
+
+export type { Worker, WorkerCall, Outcome, Responses, Success, Unauthorized, NotFound, Failure, Skipped } from './execute/types.js';
+export {
+  createFanout,
+  type Fanout,
+  type CallInput,
+  type RunInput,
+  type StrategyFor,
+  type Operation,
+  type OperationDefinition,
+} from './execute/createFanout.js';
+export { fanOut, type FanOutOptions } from './execute/fanOut.js';
+export {
+  DEFAULTS,
+  type FanoutOptions,
+  type ExecutionOptions,
+  type RetryOptions,
+  type HedgeOptions,
+  type BudgetOptions,
+} from './execute/options.js';
+export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
+export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
+export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
+
+export type { Strategy, GenericStrategy, TypeLambda, ApplyLambda, ResultOf } from './combine/types.js';
+export { firstSuccess, type FirstSuccessOptions } from './combine/firstSuccess.js';
+export { mergeAll } from './combine/mergeAll.js';
+export { requireInstance } from './combine/requireInstance.js';
+export {
+  partialWithWarnings,
+  type PartialResult,
+  type PartialWithWarningsOptions,
+  type Warning,
+} from './combine/partialWithWarnings.js';
+export { defineStrategy } from './combine/defineStrategy.js';
+
+export { SwitchyardError, isSwitchyardError, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
+export type { Store } from './stores/types.js';
+export { systemClock, type Clock } from './_internal/clock.js';
