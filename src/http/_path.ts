@@ -1,0 +1,89 @@
+/** The result of checking a client- or caller-supplied path before it is joined onto a base. */
+export type PathCheck =
+  | { ok: true; pathname: string; search: string }
+  | { ok: false; reason: string };
+
+// Raw control characters, space, DEL and the fragment marker never belong in a request target.
+const FORBIDDEN_RAW = /[\u0000-\u0020\u007f#\\]/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_DECODE_ROUNDS = 4;
+
+/**
+ * Checks one path segment after decoding it repeatedly (so `%252e%252e` is caught as well as
+ * `%2e%2e`): a dot segment, an encoded slash or backslash, or a control character could make some
+ * hop in the chain resolve the path outside the base, so the whole path is refused.
+ */
+function checkSegment(segment: string): string | undefined {
+  let current = segment;
+  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
+    if (current === '.' || current === '..') return 'dot segment';
+    if (current.includes('/') || current.includes('\\')) return 'encoded separator';
+    if (CONTROL.test(current)) return 'control character';
+    if (!current.includes('%')) return undefined;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return 'malformed percent-encoding';
+    }
+    if (decoded === current) return undefined;
+    current = decoded;
+  }
+  return 'too many encoding layers';
+}
+
+/**
+ * Checks a path-plus-query that will be appended to a base path.
+ *
+ * It refuses rather than normalises: dot segments (raw or percent-encoded, once or several times),
+ * encoded slashes, backslashes, empty segments (`//host`), absolute URLs, fragments and control
+ * characters. Normalising is how proxies got prefix escapes; refusing keeps what the upstream sees
+ * identical to what was checked.
+ */
+export function checkPath(input: string): PathCheck {
+  if (input === '') return { ok: true, pathname: '/', search: '' };
+  if (FORBIDDEN_RAW.test(input)) return { ok: false, reason: 'forbidden character' };
+  const queryAt = input.indexOf('?');
+  const pathname = queryAt === -1 ? input : input.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : input.slice(queryAt);
+  if (!pathname.startsWith('/')) return { ok: false, reason: 'not an absolute path' };
+  const segments = pathname.slice(1).split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    // A trailing slash is an empty last segment and is allowed; any other empty one is not.
+    if (segment === '') {
+      if (i === segments.length - 1) continue;
+      return { ok: false, reason: 'empty segment' };
+    }
+    const problem = checkSegment(segment);
+    if (problem !== undefined) return { ok: false, reason: problem };
+  }
+  return { ok: true, pathname, search };
+}
+
+/** A base URL split once, for joining many paths onto it. */
+export interface Base {
+  origin: string;
+  /** The base path without its trailing slash ('' for the root). */
+  path: string;
+}
+
+/** Splits a base URL; its query and fragment are not part of the base. */
+export function toBase(url: string | URL): Base {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: parsed.pathname.replace(/\/+$/, '') };
+}
+
+/**
+ * Joins a checked path onto a base by string concatenation (never `new URL(path, base)`, which
+ * lets `//host` or `http://x` pick another origin), then parses the result and confirms that the
+ * origin and the base path prefix survived.
+ */
+export function joinPath(base: Base, input: string): URL | undefined {
+  const check = checkPath(input);
+  if (!check.ok) return undefined;
+  const url = new URL(`${base.origin}${base.path}${check.pathname}${check.search}`);
+  if (url.origin !== base.origin) return undefined;
+  const inside = url.pathname === (base.path || '/') || url.pathname.startsWith(`${base.path}/`);
+  return inside ? url : undefined;
+}

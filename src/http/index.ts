@@ -1,0 +1,21 @@
+export { httpWorker, type HttpWorkerOptions, type HeadersFactory, type FetchLike } from './httpWorker.js';
+export {
+  createProxy,
+  type Proxy,
+  type ProxyOptions,
+  type ProxyHandleInit,
+  type ProxyErrorState,
+  type TrustProxy,
+} from './createProxy.js';
+export { toWebRequest, sendWebResponse, clientAddress, toNodeHandler, type NodeHandlerOptions } from './node.js';
+export {
+  HttpStatusError,
+  UpstreamResponseError,
+  UpstreamNetworkError,
+  isHttpStatusError,
+  isUpstreamResponseError,
+  isUpstreamNetworkError,
+  type UpstreamDetail,
+  type UpstreamResponseProblem,
+} from './errors.js';
+export type { StandardSchemaV1 } from './_standardSchema.js';

@@ -1,0 +1,191 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
+import { normaliseAddress } from './_ip.js';
+import type { Proxy } from './createProxy.js';
+
+/**
+ * The connecting peer's IP address (IPv4-mapped IPv6 shown as IPv4), from the socket, never from
+ * a header; pass it as `clientAddress` so the proxy decides trust on what it can verify.
+ */
+export function clientAddress(req: IncomingMessage): string | undefined {
+  const address = req.socket.remoteAddress;
+  return address === undefined ? undefined : normaliseAddress(address);
+}
+
+/** A pull-based web stream over a Node readable: it reads only when the consumer asks (backpressure). */
+function streamOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const iterator = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await iterator.next();
+          if (done) controller.close();
+          else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function invalidRequest(): SwitchyardError {
+  return new SwitchyardError('INVALID_INPUT', 'Invalid request header');
+}
+
+/**
+ * Converts a Node request (node:http, Express's `req`, Fastify's `request.raw`) into a web
+ * `Request` whose body streams from the socket without buffering.
+ *
+ * Give it the response too: its signal then aborts when the client disconnects before the
+ * response is finished, which is what releases the upstream call. The URL is normalised by the
+ * URL parser, so pass `req.url` as the proxy's `path` to check the raw path. Throws
+ * `SwitchyardError('INVALID_INPUT')` for a header the Fetch API refuses (e.g. a control character
+ * let through by a lenient parser).
+ */
+export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  try {
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  } catch {
+    // The platform's message quotes the offending value.
+    throw invalidRequest();
+  }
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const origin = `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  const target = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
+  let url: URL;
+  try {
+    url = new URL(`${origin}${target}`);
+  } catch {
+    url = new URL(target.startsWith('//') ? '/' : target, `${encrypted ? 'https' : 'http'}://localhost`);
+  }
+
+  const controller = new AbortController();
+  const abort = () => controller.abort(new DOMException('The client went away', 'AbortError'));
+  if (res !== undefined) {
+    res.once('close', () => {
+      if (!res.writableFinished) abort();
+    });
+  } else {
+    req.once('close', () => {
+      if (!req.complete) abort();
+    });
+  }
+  req.once('error', abort);
+
+  const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(url, {
+    method,
+    headers,
+    signal: controller.signal,
+    ...(hasBody ? { body: streamOf(req), duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+/**
+ * Writes a web `Response` to a Node response (node:http, Express's `res`, Fastify's `reply.raw`
+ * after `reply.hijack()`), streaming the body and waiting for `drain` when the socket is full.
+ *
+ * Resolves when the response is finished or the client left (the body is then cancelled, which
+ * releases the upstream); rejects when the body stream fails mid-way, after destroying `res`.
+ */
+export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText !== '') res.statusMessage = response.statusText;
+  response.headers.forEach((value, key) => {
+    if (key !== 'set-cookie') res.setHeader(key, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+
+  if (response.body === null) {
+    await new Promise<void>((resolve) => res.end(resolve));
+    return;
+  }
+  const reader = response.body.getReader();
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const onClose = () => {
+    closed = true;
+    wake?.();
+  };
+  const onDrain = () => wake?.();
+  res.on('close', onClose);
+  res.on('drain', onDrain);
+  try {
+    for (;;) {
+      if (closed) {
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        res.destroy(error instanceof Error ? error : undefined);
+        throw error;
+      }
+      if (chunk.done) break;
+      if (!res.write(chunk.value) && !closed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    }
+    if (!closed) await new Promise<void>((resolve) => res.end(resolve));
+  } finally {
+    res.off('close', onClose);
+    res.off('drain', onDrain);
+  }
+}
+
+/** Options of `toNodeHandler`. */
+export interface NodeHandlerOptions {
+  /**
+   * The raw path and query to forward. Mounted under a prefix, return the part after it.
+   * @default req.url (Express sets it relative to the mount path)
+   */
+  path?: (req: IncomingMessage) => string;
+}
+
+/**
+ * Serves a proxy from node:http, Express or Fastify: raw path checks, client address from the
+ * socket, streaming both ways and upstream release on disconnect.
+ *
+ * @example
+ * app.use('/api', toNodeHandler(createProxy({ target: 'http://api.internal/base' })));
+ * fastify.all('/api/*', (request, reply) => { reply.hijack(); return handler(request.raw, reply.raw); });
+ */
+export function toNodeHandler(
+  proxy: Proxy,
+  options: NodeHandlerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    let request: Request;
+    try {
+      request = toWebRequest(req, res);
+    } catch {
+      res.statusCode = 400;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ error: 'Bad request', target: proxy.name }));
+      return;
+    }
+    const path = options.path === undefined ? req.url ?? '/' : options.path(req);
+    const address = clientAddress(req);
+    const response = await proxy.handle(request, {
+      path,
+      signal: request.signal,
+      ...(address === undefined ? {} : { clientAddress: address }),
+    });
+    await sendWebResponse(res, response).catch(() => {});
+  };
+}
