@@ -1,0 +1,180 @@
+import express from 'express';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProxy, toNodeHandler, type Proxy } from '../../src/http/index.js';
+import { expectNoLeaks, listen, recorder, send, sendRaw, snapshotResources, type Recorded, type Running } from '../http/_servers.js';
+
+let upstream: Running & { requests: Recorded[] };
+let evil: Running & { requests: Recorded[] };
+let front: Running;
+let proxy: Proxy;
+let before: Map<string, number>;
+
+beforeEach(async () => {
+  before = snapshotResources();
+  upstream = await recorder();
+  evil = await recorder();
+  proxy = createProxy({ target: `${upstream.origin}/base`, name: 'api' });
+  front = await listen(toNodeHandler(proxy));
+});
+
+afterEach(async () => {
+  await front.close();
+  await upstream.close();
+  await evil.close();
+  await expectNoLeaks(before);
+});
+
+async function expectRefused(path: string): Promise<void> {
+  const response = await send(front.port, { path });
+  expect(response.status).toBe(400);
+  expect(JSON.parse(response.body)).toEqual({ error: 'Bad request', target: 'api' });
+  expect(upstream.requests).toEqual([]);
+  expect(evil.requests).toEqual([]);
+}
+
+describe('paths that would leave the target', () => {
+  it('forwards an ordinary path with its query under the target base path', async () => {
+    const response = await send(front.port, { path: '/users/42?fields=name&x=%2F' });
+    expect(response.status).toBe(200);
+    expect(upstream.requests.map((r) => r.url)).toEqual(['/base/users/42?fields=name&x=%2F']);
+  });
+
+  it('refuses a prefix escape through an Express mount path instead of reaching /admin', async () => {
+    const app = express();
+    app.use('/api', toNodeHandler(proxy));
+    const mounted = await listen(app);
+    try {
+      const ok = await send(mounted.port, { path: '/api/users' });
+      expect(ok.status).toBe(200);
+      const escape = await send(mounted.port, { path: '/api/../admin' });
+      expect(escape.status).toBe(400);
+      expect(upstream.requests.map((r) => r.url)).toEqual(['/base/users']);
+    } finally {
+      await mounted.close();
+    }
+  });
+
+  it('refuses a raw dot-dot segment', async () => {
+    await expectRefused('/../admin');
+  });
+
+  it('refuses a percent-encoded dot-dot segment', async () => {
+    await expectRefused('/%2e%2e/admin');
+  });
+
+  it('refuses mixed-case encoded dots followed by an encoded slash', async () => {
+    await expectRefused('/%2e%2E%2fadmin');
+  });
+
+  it('refuses a double-encoded dot-dot segment', async () => {
+    await expectRefused('/%252e%252e/admin');
+  });
+
+  it('refuses an encoded slash inside a segment', async () => {
+    await expectRefused('/users%2F..%2Fadmin');
+  });
+
+  it('refuses backslash dot segments', async () => {
+    await expectRefused('/..\\..\\admin');
+  });
+
+  it('refuses a backslash that would start another authority', async () => {
+    await expectRefused(`/\\127.0.0.1:${evil.port}/steal`);
+    await expectRefused('/\\evil.example/steal');
+  });
+
+  it('refuses a protocol-relative path naming another host', async () => {
+    await expectRefused(`//127.0.0.1:${evil.port}/steal`);
+    await expectRefused('//evil.example/steal');
+  });
+
+  it('refuses an absolute URL smuggled into the path', async () => {
+    await expectRefused(`/http://127.0.0.1:${evil.port}/steal`);
+    await expectRefused('/http://evil.example/steal');
+  });
+
+  it('refuses an absolute-form request target naming another host', async () => {
+    const head = await sendRaw(front.port, `GET http://127.0.0.1:${evil.port}/steal HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(head.startsWith('HTTP/1.1 400')).toBe(true);
+    expect(upstream.requests).toEqual([]);
+    expect(evil.requests).toEqual([]);
+  });
+});
+
+describe('headers that would inject or overflow', () => {
+  it('never forwards a header value with a bare CR that tries to start a new header', async () => {
+    const head = await sendRaw(front.port, 'GET /x HTTP/1.1\r\nHost: a\r\nX-A: v\rInjected: yes\r\nConnection: close\r\n\r\n');
+    expect(head.startsWith('HTTP/1.1 400')).toBe(true);
+    expect(upstream.requests).toEqual([]);
+  });
+
+  it('never forwards a header name containing a space or separator', async () => {
+    const head = await sendRaw(front.port, 'GET /x HTTP/1.1\r\nHost: a\r\nX A\r\n: v\r\nConnection: close\r\n\r\n');
+    expect(head.startsWith('HTTP/1.1 400')).toBe(true);
+    expect(upstream.requests).toEqual([]);
+  });
+
+  it('refuses a control character that a lenient front-end parser let through', async () => {
+    const lenient = await listen(toNodeHandler(proxy), { insecureHTTPParser: true });
+    try {
+      const head = await sendRaw(lenient.port, 'GET /x HTTP/1.1\r\nHost: a\r\nX-A: v\u0000x\r\nConnection: close\r\n\r\n');
+      expect(head.startsWith('HTTP/1.1 400')).toBe(true);
+      expect(head).toContain('{"error":"Bad request","target":"api"}');
+      expect(upstream.requests).toEqual([]);
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it('ignores a client address carrying CRLF instead of writing it into a header', async () => {
+    const response = await proxy.handle(new Request('http://front.example/x'), {
+      clientAddress: '198.51.100.1\r\nInjected: yes',
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]!.headers['injected']).toBeUndefined();
+    expect(upstream.requests[0]!.headers['x-forwarded-for']).toBeUndefined();
+  });
+
+  it('answers 431 for a header block larger than maxHeaderBytes and forwards nothing', async () => {
+    const roomy = await listen(toNodeHandler(proxy), { maxHeaderSize: 65_536 });
+    try {
+      const response = await send(roomy.port, { path: '/x', headers: { 'x-big': 'a'.repeat(20_000) } });
+      expect(response.status).toBe(431);
+      expect(JSON.parse(response.body)).toEqual({ error: 'Request header fields too large', target: 'api' });
+      expect(upstream.requests).toEqual([]);
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  it('lets a header block just under maxHeaderBytes through', async () => {
+    const roomy = await listen(toNodeHandler(proxy), { maxHeaderSize: 65_536 });
+    try {
+      const response = await send(roomy.port, { path: '/x', headers: { 'x-big': 'a'.repeat(10_000) } });
+      expect(response.status).toBe(200);
+      expect(upstream.requests[0]!.headers['x-big']).toHaveLength(10_000);
+    } finally {
+      await roomy.close();
+    }
+  });
+});
+
+describe('redirects', () => {
+  it('passes an upstream redirect to the client instead of following it to another origin', async () => {
+    const redirecting = await recorder((_req, res) => {
+      res.statusCode = 302;
+      res.setHeader('location', `${evil.origin}/steal`);
+      res.end();
+    });
+    try {
+      const response = await createProxy({ target: redirecting.origin }).handle(new Request('http://front.example/x'));
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe(`${evil.origin}/steal`);
+      expect(evil.requests).toEqual([]);
+    } finally {
+      await redirecting.close();
+    }
+  });
+});
