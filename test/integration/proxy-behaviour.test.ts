@@ -1,0 +1,226 @@
+import { gzipSync } from 'node:zlib';
+import http from 'node:http';
+import { once } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProxy, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
+import { expectNoLeaks, listen, recorder, refusedPort, send, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
+
+let before: Map<string, number>;
+const running: Running[] = [];
+async function track<T extends Running>(server: Promise<T>): Promise<T> {
+  const value = await server;
+  running.push(value);
+  return value;
+}
+
+beforeEach(() => {
+  before = snapshotResources();
+});
+
+afterEach(async () => {
+  for (const server of running.splice(0).reverse()) await server.close();
+  await expectNoLeaks(before);
+});
+
+describe('upstream failures', () => {
+  it('answers 502 with the generic body when the target refuses connections', async () => {
+    const port = await refusedPort();
+    const errors: ProxyErrorState[] = [];
+    const proxy = createProxy({ target: `http://127.0.0.1:${port}/base`, name: 'users', onError: (state) => errors.push(state) });
+    const response = await proxy.handle(new Request('http://front.example/x'));
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({ error: 'Upstream unreachable', target: 'users' });
+    expect(text).not.toContain(String(port));
+    expect(errors.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/base/x`]);
+  });
+
+  it('answers 504 when the upstream does not answer within timeoutMs and closes the upstream socket', async () => {
+    let upstreamClosed!: Promise<unknown>;
+    const hanging = await track(
+      listen((req) => {
+        upstreamClosed = once(req.socket, 'close');
+      }),
+    );
+    const proxy = createProxy({ target: hanging.origin, timeoutMs: 200, name: 'slow' });
+    const response = await proxy.handle(new Request('http://front.example/x'));
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ error: 'Upstream timed out', target: 'slow' });
+    await upstreamClosed;
+  });
+
+  it('answers 500 when the upstream call fails for a reason other than the network', async () => {
+    const proxy = createProxy({
+      target: 'http://127.0.0.1:9/',
+      fetch: async () => {
+        throw new RangeError('internal detail http://10.0.0.1');
+      },
+    });
+    const response = await proxy.handle(new Request('http://front.example/x'));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'Proxy error', target: 'upstream' });
+  });
+
+  it('closes the upstream connection when the client disconnects mid-response', async () => {
+    let upstreamClosed!: Promise<unknown>;
+    const streaming = await track(
+      listen((_req, res) => {
+        upstreamClosed = once(res, 'close');
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first chunk');
+      }),
+    );
+    const front = await track(listen(toNodeHandler(createProxy({ target: streaming.origin }))));
+    await new Promise<void>((resolve, reject) => {
+      const request = http.get({ host: '127.0.0.1', port: front.port, path: '/x', agent: false }, (res) => {
+        res.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    });
+    await upstreamClosed;
+  });
+});
+
+describe('what is forwarded', () => {
+  it('keeps method, query and body', async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: `${upstream.origin}/base/` }))));
+    const response = await send(front.port, {
+      path: '/orders?limit=2&sort=-date',
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":7}',
+    });
+    expect(response.status).toBe(200);
+    const seen = upstream.requests[0]!;
+    expect([seen.method, seen.url, seen.body, seen.headers['content-type']]).toEqual([
+      'PUT',
+      '/base/orders?limit=2&sort=-date',
+      '{"id":7}',
+      'application/json',
+    ]);
+  });
+
+  it('strips hop-by-hop request headers and every header named in Connection', async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    // Raw bytes: Node's client refuses to send Trailer, and Transfer-Encoding is part of the test.
+    const head = await sendRaw(
+      front.port,
+      'POST /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-client-secret\r\nX-Client-Secret: drop me\r\n' +
+        'Keep-Alive: timeout=99\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic c2VjcmV0\r\n' +
+        'TE: trailers\r\nTrailer: x-later\r\nTransfer-Encoding: chunked\r\nX-Kept: yes\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    );
+    expect(head.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(upstream.requests[0]!.body).toBe('hello');
+    const headers = upstream.requests[0]!.headers;
+    expect(headers['x-kept']).toBe('yes');
+    for (const name of ['x-client-secret', 'proxy-connection', 'proxy-authorization', 'te', 'trailer']) {
+      expect(headers[name]).toBeUndefined();
+    }
+    expect(headers['keep-alive']).toBeUndefined();
+  });
+
+  it('strips hop-by-hop response headers and every header named in Connection', async () => {
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.setHeader('connection', 'x-upstream-secret');
+        res.setHeader('x-upstream-secret', 'internal');
+        res.setHeader('keep-alive', 'timeout=999');
+        res.setHeader('proxy-authenticate', 'Basic realm="internal"');
+        res.setHeader('trailer', 'x-later');
+        res.setHeader('upgrade', 'h2c');
+        res.setHeader('x-kept', 'yes');
+        res.end('ok');
+      }),
+    );
+    const response = await createProxy({ target: upstream.origin }).handle(new Request('http://front.example/x'));
+    expect(await response.text()).toBe('ok');
+    expect(response.headers.get('x-kept')).toBe('yes');
+    for (const name of ['connection', 'x-upstream-secret', 'keep-alive', 'proxy-authenticate', 'trailer', 'upgrade', 'transfer-encoding']) {
+      expect(response.headers.get(name)).toBeNull();
+    }
+  });
+
+  it('keeps every Set-Cookie header separate', async () => {
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT']);
+        res.end();
+      }),
+    );
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    const response = await send(front.port, { path: '/x' });
+    expect(response.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT']);
+  });
+
+  it('delivers a gzip-encoded upstream body decoded and without a stale Content-Encoding', async () => {
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.setHeader('content-encoding', 'gzip');
+        res.end(gzipSync('hello compressed world'));
+      }),
+    );
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    const response = await send(front.port, { path: '/x', headers: { 'accept-encoding': 'gzip' } });
+    expect(response.body).toBe('hello compressed world');
+    expect(response.headers['content-encoding']).toBeUndefined();
+  });
+});
+
+describe('forwarding headers', () => {
+  const spoofed = { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'spoofed.example', 'x-forwarded-proto': 'https', forwarded: 'for=6.6.6.6' };
+
+  it('sets X-Forwarded-For, -Host and -Proto from the connection', async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    await send(front.port, { path: '/x' });
+    const headers = upstream.requests[0]!.headers;
+    expect([headers['x-forwarded-for'], headers['x-forwarded-host'], headers['x-forwarded-proto']]).toEqual([
+      '127.0.0.1',
+      `127.0.0.1:${front.port}`,
+      'http',
+    ]);
+  });
+
+  it("replaces an untrusted client's forwarding headers", async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, trustProxy: ['10.0.0.0/8'] }))));
+    await send(front.port, { path: '/x', headers: spoofed });
+    const headers = upstream.requests[0]!.headers;
+    expect([headers['x-forwarded-for'], headers['x-forwarded-host'], headers['x-forwarded-proto'], headers.forwarded]).toEqual([
+      '127.0.0.1',
+      `127.0.0.1:${front.port}`,
+      'http',
+      undefined,
+    ]);
+  });
+
+  it("appends to a trusted proxy's forwarding headers", async () => {
+    const upstream = await track(recorder());
+    const front = await track(
+      listen(toNodeHandler(createProxy({ target: upstream.origin, trustProxy: ['127.0.0.0/8'], forwarded: true }))),
+    );
+    await send(front.port, { path: '/x', headers: spoofed });
+    const headers = upstream.requests[0]!.headers;
+    expect([headers['x-forwarded-for'], headers['x-forwarded-host'], headers['x-forwarded-proto'], headers.forwarded]).toEqual([
+      '6.6.6.6, 127.0.0.1',
+      'spoofed.example',
+      'https',
+      `for=6.6.6.6, for=127.0.0.1;host="127.0.0.1:${front.port}";proto=http`,
+    ]);
+  });
+
+  it('writes an RFC 7239 Forwarded header with a quoted IPv6 address when asked', async () => {
+    const upstream = await track(recorder());
+    const response = await createProxy({ target: upstream.origin, forwarded: true }).handle(
+      new Request('http://front.example/x'),
+      { clientAddress: '2001:db8::7' },
+    );
+    await response.text();
+    expect(upstream.requests[0]!.headers.forwarded).toBe('for="[2001:db8::7]";host=front.example;proto=http');
+  });
+});
