@@ -14,7 +14,7 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
-  // p-limit and p-timeout ship ESM only; bundling them keeps `require('switchyard')` working on every
-  // Node >= 20 without require(esm). They are a few hundred bytes each.
-  noExternal: ['p-limit', 'p-timeout', 'yocto-queue'],
+  // p-limit ships ESM only; bundling it keeps `require('switchyard')` working on every
+  // Node >= 20 without require(esm). It is a few hundred bytes.
+  noExternal: ['p-limit', 'yocto-queue'],
 });

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { parseOptions, fn } from '../_internal/validate.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
 import { createBudget } from './budget.js';
@@ -11,7 +11,6 @@ import { createLatencyWindow } from './latencyWindow.js';
 import { DEFAULTS, validateExecutionOptions, validateFanoutOptions, type ExecutionOptions, type FanoutOptions } from './options.js';
 import type { FanoutReport } from './report.js';
 import type { Responses, Worker } from './types.js';
-import { z } from 'zod';
 
 /** One call of a fanout. */
 export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
@@ -126,22 +125,20 @@ function pickExecution(source: ExecutionOptions): ExecutionOptions {
   return picked as ExecutionOptions;
 }
 
-const strategySchema = z.object({
-  combine: fn<(responses: unknown) => unknown>(),
-  settle: fn<(outcome: unknown, soFar: unknown) => unknown>().optional(),
-});
-
-const callSchema = z.object({
-  operation: z.custom<string>((v) => typeof v === 'string' && v.length > 0, { message: 'a non-empty string' }),
-  worker: fn<Worker<unknown>>(),
-  strategy: strategySchema.optional(),
-  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'an AbortSignal' }).optional(),
-});
-
-function validateCall(input: unknown, needsStrategy: boolean): void {
-  parseOptions(callSchema.passthrough(), input);
-  if (needsStrategy) parseOptions(z.object({ strategy: strategySchema }).passthrough(), input);
-  validateExecutionOptions(pickExecution(input as ExecutionOptions), '');
+/** Per-call checks, by hand: this runs on every call, where a schema parse would cost more than the fan-out. */
+function validateCall(input: { operation?: unknown; worker?: unknown; strategy?: unknown; signal?: unknown }, needsStrategy: boolean): void {
+  const invalid = (field: string, expected: string, got: unknown) =>
+    new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
+  if (typeof input !== 'object' || input === null) throw invalid('input', 'an object', input);
+  if (typeof input.operation !== 'string' || input.operation.length === 0) throw invalid('operation', 'a non-empty string', input.operation);
+  if (typeof input.worker !== 'function') throw invalid('worker', 'a function', input.worker);
+  if (needsStrategy) {
+    const strategy = input.strategy as { combine?: unknown; settle?: unknown } | undefined;
+    if (typeof strategy !== 'object' || strategy === null) throw invalid('strategy', 'a Strategy object', strategy);
+    if (typeof strategy.combine !== 'function') throw invalid('strategy.combine', 'a function', strategy.combine);
+    if (strategy.settle !== undefined && typeof strategy.settle !== 'function') throw invalid('strategy.settle', 'a function', strategy.settle);
+  }
+  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', input.signal);
 }
 
 const collectStrategy: Strategy<unknown, Responses<unknown>> = { combine: (responses) => responses };
@@ -163,7 +160,9 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
 
   const config = (overrides: ExecutionOptions) => {
     const picked = pickExecution(overrides);
-    return Object.keys(picked).length === 0 ? baseConfig : resolveConfig(shared, base, picked);
+    if (Object.keys(picked).length === 0) return baseConfig;
+    validateExecutionOptions(picked, '');
+    return resolveConfig(shared, base, picked);
   };
 
   const runWith = <T, R>(input: CallInput<T, Data, Ctx> & { strategy: Strategy<T, R> }, callConfig: ExecutionConfig) =>

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import pTimeout, { TimeoutError } from 'p-timeout';
-import { abortError, linkedController, sleep } from '../_internal/abort.js';
+import { createScope, REASONS, sleep, type Scope } from '../_internal/abort.js';
+import { createTimerQueue } from '../_internal/timerQueue.js';
 import type { Clock } from '../_internal/clock.js';
 import type { Strategy } from '../combine/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
@@ -109,7 +109,8 @@ export function execute<T, R, Data, Ctx>(
 
   const startedAt = clock.now();
   const deadline = startedAt + config.deadlineMs;
-  const root = new AbortController();
+  const root = createScope();
+  const timers = createTimerQueue(clock);
   const responses = emptyResponses<T>();
   const entries: Entry<T>[] = [];
   let routed = false;
@@ -121,14 +122,14 @@ export function execute<T, R, Data, Ctx>(
 
     const release = (reason: unknown) => {
       finished = true;
-      clock.clearTimeout(deadlineTimer);
+      timers.clear();
       signal?.removeEventListener('abort', onCallerAbort);
       root.abort(reason);
     };
 
     const fail = (error: unknown) => {
       if (finished) return;
-      release(abortError('The call failed'));
+      release(REASONS.failed);
       for (const entry of entries) entry.permit?.release();
       reject(error);
     };
@@ -136,11 +137,11 @@ export function execute<T, R, Data, Ctx>(
     const finish = (by: FanoutReport['finishedBy']) => {
       if (finished) return;
       if (!routed) {
-        release(abortError('The deadline passed', 'TimeoutError'));
+        release(REASONS.deadline);
         reject(new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`));
         return;
       }
-      release(by === 'deadline' ? abortError('The deadline passed', 'TimeoutError') : abortError('The call finished early'));
+      release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
       const now = offset();
       for (const entry of entries) {
         for (const attempt of entry.report.attempts) {
@@ -189,12 +190,12 @@ export function execute<T, R, Data, Ctx>(
 
     const onCallerAbort = () => {
       if (finished) return;
-      release(signal?.reason ?? abortError('The caller aborted'));
+      release(signal?.reason ?? REASONS.callerAborted);
       for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
       reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
     };
 
-    const deadlineTimer = clock.setTimeout(() => finish('deadline'), config.deadlineMs);
+    timers.after(config.deadlineMs, () => finish('deadline'));
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     const record = (entry: Entry<T>, outcome: Outcome<T>) => {
@@ -224,7 +225,7 @@ export function execute<T, R, Data, Ctx>(
     };
 
     /** One attempt on `target` with its own timeout and signal; never rejects. */
-    const attemptOn = async (entry: Entry<T>, target: Instance, hedge: boolean, retryDelayMs: number | undefined, own: AbortController): Promise<AttemptResult<T>> => {
+    const attemptOn = (entry: Entry<T>, target: Instance, hedge: boolean, retryDelayMs: number | undefined, own: Scope): Promise<AttemptResult<T>> => {
       const remaining = deadline - clock.now();
       entry.attempts += 1;
       const attempt = entry.attempts;
@@ -236,44 +237,53 @@ export function execute<T, R, Data, Ctx>(
         data: input.data,
         context: input.context,
         operation,
-        signal: own.signal,
+        // Read lazily: a worker that never looks at its signal costs no AbortController.
+        get signal() {
+          return own.signal;
+        },
         attempt,
         deadline,
         hedge,
       };
-      let running: Promise<T>;
-      try {
-        running = Promise.resolve(input.worker(target, call));
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      // A worker that ignores its signal may settle after we stopped listening.
-      running.catch(noop);
       const started = clock.now();
-      try {
-        const value = await pTimeout(running, {
-          milliseconds: Math.max(1, Math.min(config.timeoutMs, remaining)),
-          signal: own.signal,
-          customTimers: { setTimeout: clock.setTimeout as typeof setTimeout, clearTimeout: clock.clearTimeout as typeof clearTimeout },
+      return new Promise<AttemptResult<T>>((resolveAttempt) => {
+        let done = false;
+        const settleAttempt = (result: AttemptResult<T>, label: AttemptReport['result']) => {
+          if (done) return;
+          done = true;
+          cancelTimeout();
+          disposeAbort();
+          if (report.endMs === undefined) {
+            report.endMs = offset();
+            report.result = label;
+          }
+          resolveAttempt(result);
+        };
+        const failWith = (error: unknown, timedOut: boolean, cancelled: boolean) => {
+          const classification = config.classify({ error, instance: entry.instance, timedOut });
+          settleAttempt({ ok: false, error, timedOut, cancelled, classification }, timedOut ? 'timeout' : cancelled ? 'cancelled' : classification.status);
+        };
+        const cancelTimeout = timers.after(Math.max(1, Math.min(config.timeoutMs, remaining)), () => {
+          failWith(REASONS.attemptTimeout, true, false);
+          own.abort(REASONS.attemptTimeout);
         });
-        if (report.endMs === undefined) {
-          report.endMs = offset();
-          report.result = 'success';
+        const disposeAbort = own.onAbort(() => failWith(own.reason, false, true));
+        let running: Promise<T>;
+        try {
+          running = Promise.resolve(input.worker(target, call));
+        } catch (error) {
+          running = Promise.reject(error);
         }
-        config.hedge?.latency(entry.instance.id).record(clock.now() - started);
-        return { ok: true, value };
-      } catch (error) {
-        const timedOut = error instanceof TimeoutError;
-        if (timedOut) own.abort(abortError('The attempt timed out', 'TimeoutError'));
-        const cancelled = !timedOut && own.signal.aborted;
-        const failure = cancelled ? own.signal.reason : error;
-        const classification = config.classify({ error: failure, instance: entry.instance, timedOut });
-        if (report.endMs === undefined) {
-          report.endMs = offset();
-          report.result = timedOut ? 'timeout' : cancelled ? 'cancelled' : classification.status;
-        }
-        return { ok: false, error: failure, timedOut, cancelled, classification };
-      }
+        // A worker that ignores its signal may settle after the attempt ended: its answer is dropped.
+        running.then(
+          (value) => {
+            if (done) return;
+            config.hedge?.latency(entry.instance.id).record(clock.now() - started);
+            settleAttempt({ ok: true, value }, 'success');
+          },
+          (error: unknown) => failWith(error, false, false),
+        );
+      });
     };
 
     const hedgeDelay = (instance: Instance): number | undefined => {
@@ -290,50 +300,48 @@ export function execute<T, R, Data, Ctx>(
     const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
       const delay = hedgeDelay(entry.instance);
       if (delay === undefined) {
-        const own = linkedController(root.signal);
-        return attemptOn(entry, entry.instance, false, retryDelayMs, own.controller).finally(own.dispose);
+        const own = createScope(root);
+        return attemptOn(entry, entry.instance, false, retryDelayMs, own).finally(own.dispose);
       }
 
       return new Promise((resolveAttempt) => {
         const replicas = replicasOf(entry.instance);
-        const controllers: { controller: AbortController; dispose(): void }[] = [];
+        const attempts: Scope[] = [];
         let running = 0;
         let hedges = 0;
         let done = false;
-        let timer: unknown;
+        let cancelHedge = () => {};
         let lastFailure: AttemptResult<T> | undefined;
 
-        const end = (result: AttemptResult<T>) => {
+        const end = (result: AttemptResult<T>, winner?: Scope) => {
           done = true;
-          clock.clearTimeout(timer);
-          root.signal.removeEventListener('abort', onRootAbort);
-          for (const link of controllers) {
-            if (!link.controller.signal.aborted) link.controller.abort(abortError('Another attempt answered first'));
-            link.dispose();
+          cancelHedge();
+          for (const own of attempts) {
+            // The winner's signal stays live: its answer may still be streaming.
+            if (own !== winner) own.abort(REASONS.hedgeLost);
+            own.dispose();
           }
           resolveAttempt(result);
         };
-        const onRootAbort = () => clock.clearTimeout(timer);
-        root.signal.addEventListener('abort', onRootAbort, { once: true });
 
         const launch = (target: Instance, hedge: boolean) => {
-          const link = linkedController(root.signal);
-          controllers.push(link);
+          const own = createScope(root);
+          attempts.push(own);
           running += 1;
-          void attemptOn(entry, target, hedge, hedge ? undefined : retryDelayMs, link.controller).then((result) => {
+          void attemptOn(entry, target, hedge, hedge ? undefined : retryDelayMs, own).then((result) => {
             running -= 1;
             if (done) return;
             const retryableFailure =
               !result.ok && (result.cancelled || (result.classification.status === 'error' && result.classification.retryable));
-            if (!retryableFailure || root.signal.aborted) return end(result);
+            if (!retryableFailure || root.aborted) return end(result, own);
             lastFailure = result;
             if (running === 0) end(lastFailure);
           });
         };
 
         const scheduleHedge = () => {
-          timer = clock.setTimeout(() => {
-            if (done || root.signal.aborted) return;
+          cancelHedge = timers.after(delay, () => {
+            if (done || root.aborted) return;
             if (config.budget !== undefined && !config.budget.tryWithdraw()) {
               emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
               return;
@@ -341,7 +349,7 @@ export function execute<T, R, Data, Ctx>(
             hedges += 1;
             launch(replicas.length > 0 ? replicas[(hedges - 1) % replicas.length]! : entry.instance, true);
             if (hedges < config.hedge!.maxHedges) scheduleHedge();
-          }, delay);
+          });
         };
 
         launch(entry.instance, false);
@@ -350,14 +358,14 @@ export function execute<T, R, Data, Ctx>(
     };
 
     const runInstance = async (entry: Entry<T>): Promise<Outcome<T> | undefined> => {
-      if (root.signal.aborted) return undefined;
+      if (root.aborted) return undefined;
       entry.startedAt = clock.now();
       config.budget?.recordRequest();
       const maxAttempts = config.retry?.maxAttempts ?? 1;
       let retryDelayMs: number | undefined;
       for (let round = 1; ; round += 1) {
         const result = await hedgedAttempt(entry, retryDelayMs);
-        if (root.signal.aborted) return undefined;
+        if (root.aborted) return undefined;
         const durationMs = clock.now() - entry.startedAt;
         if (result.ok) {
           return { status: 'success', instance: entry.instance, data: result.value, attempts: entry.attempts, durationMs };
@@ -383,7 +391,7 @@ export function execute<T, R, Data, Ctx>(
           return failure;
         }
         emit(hooks, 'retry', { operation, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
-        if (!(await sleep(delayMs, root.signal, clock))) return undefined;
+        if (!(await sleep(delayMs, root, timers))) return undefined;
         retryDelayMs = delayMs;
       }
     };
@@ -391,7 +399,7 @@ export function execute<T, R, Data, Ctx>(
     const start = (instances: readonly Instance[]) => {
       routed = true;
       if (instances.length === 0) {
-        release(abortError('No instances'));
+        release(REASONS.noInstances);
         reject(new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
         return;
       }
@@ -434,7 +442,14 @@ export function execute<T, R, Data, Ctx>(
     }
     let routing: readonly Instance[] | Promise<readonly Instance[]>;
     try {
-      routing = (target as InstanceRouter<Data, Ctx>).route({ operation, data: input.data, context: input.context, signal: root.signal });
+      routing = (target as InstanceRouter<Data, Ctx>).route({
+        operation,
+        data: input.data,
+        context: input.context,
+        get signal() {
+          return root.signal;
+        },
+      });
     } catch (error) {
       fail(error);
       return;
