@@ -1,0 +1,393 @@
+import { systemClock } from '../_internal/clock.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
+import { memoryStore } from '../stores/memory/memoryStore.js';
+import { canonicalKey } from './canonicalKey.js';
+import { decodeEntry, encodeEntry } from './_entry.js';
+import type { DedupHooks } from './hooks.js';
+import { namespacePrefix, operationPrefix, paramsPrefix, principalPart, storeKey } from './_keys.js';
+import { DEDUP_DEFAULTS, parseDedupOptions, type DedupOptions } from './options.js';
+
+/** One call through `dedup.run`. */
+export interface DedupInput {
+  /** The operation name; part of the key. */
+  operation: string;
+  /** Who the call acts for (from the fanout's `principal(context)`). `undefined` or '' never shares unless `shared`. */
+  principal: string | undefined;
+  /** The call's parameters, keyed by `canonicalKey`. */
+  params: unknown;
+  /** Allow sharing and caching with no principal: only for data that is the same for everyone. @default false */
+  shared?: boolean;
+  /** Replaces the params part of the key (e.g. pick the fields that matter); the principal part always stays. */
+  key?: (params: unknown) => unknown;
+  /** This operation's cache TTL, overriding `createDedup({ ttlMs })`. */
+  ttlMs?: number;
+  /** This caller's signal: aborting it rejects this caller only, with `SwitchyardError('ABORTED')`. */
+  signal?: AbortSignal;
+}
+
+/** What `dedup.invalidate` drops: everything, one operation, one params for every principal, or one key. */
+export interface InvalidateTarget {
+  operation?: string;
+  /** Needs `operation`. When the runs used `key`, pass `key(params)`. */
+  params?: unknown;
+  /** Needs `operation` and `params`. */
+  principal?: string;
+}
+
+/** Shares identical concurrent calls and caches their results. Built by {@link createDedup}. */
+export interface Dedup {
+  /**
+   * Runs `execute` once for every identical call in flight (same operation, principal and params),
+   * or answers from the result cache. `execute`'s signal aborts only when every caller has left.
+   */
+  run<R>(input: DedupInput, execute: (signal: AbortSignal) => Promise<R>): Promise<R>;
+  /**
+   * Drops cached results (by key, by params, by operation, or all) and detaches matching calls in
+   * flight so later callers start afresh and the old results are not cached. Rejects with
+   * `UPSTREAM_ERROR` when the store fails, because a silent failure would leave stale data.
+   */
+  invalidate(target?: InvalidateTarget): Promise<void>;
+}
+
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+type StoreResult<T> = { ok: true; value: T } | { ok: false };
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+/** A shared execution (or a background refresh) of one key. */
+interface Job {
+  readonly mapKey: string;
+  readonly operation: string;
+  readonly params: string;
+  readonly principal: string;
+  readonly controller: AbortController;
+  readonly waiters: Set<Waiter>;
+  settled: boolean;
+  /** Invalidated while running: its result is returned to its callers but never cached. */
+  detached: boolean;
+}
+
+interface CacheTarget {
+  key: string;
+  ttlMs: number;
+}
+
+const SKIPPED: StoreResult<never> = { ok: false };
+
+function invalidInput(message: string): SwitchyardError {
+  return new SwitchyardError('INVALID_INPUT', message);
+}
+
+function checkInput(input: DedupInput, execute: unknown): void {
+  if (typeof input !== 'object' || input === null) throw invalidInput('Expected the dedup input to be an object');
+  if (typeof input.operation !== 'string' || input.operation === '') {
+    throw invalidInput('Expected `operation` to be a non-empty string');
+  }
+  if (input.principal !== undefined && typeof input.principal !== 'string') {
+    throw invalidInput('Expected `principal` to be a string or undefined');
+  }
+  if (input.ttlMs !== undefined && !(typeof input.ttlMs === 'number' && Number.isFinite(input.ttlMs) && input.ttlMs >= 0)) {
+    throw invalidInput('Expected `ttlMs` to be a finite number >= 0');
+  }
+  if (input.key !== undefined && typeof input.key !== 'function') throw invalidInput('Expected `key` to be a function');
+  if (typeof execute !== 'function') throw invalidInput('Expected `execute` to be a function');
+}
+
+function aborted(reason: unknown): SwitchyardError {
+  return new SwitchyardError('ABORTED', 'The call was aborted', { cause: reason });
+}
+
+function attempt(execute: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal): Promise<Result> {
+  let pending: Promise<unknown>;
+  try {
+    pending = Promise.resolve(execute(signal));
+  } catch (error) {
+    return Promise.resolve({ ok: false, error });
+  }
+  return pending.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/**
+ * Creates in-flight sharing (singleflight) with an optional TTL result cache, keyed by operation,
+ * principal and canonical params.
+ *
+ * Fails closed: a call with no principal runs on its own unless it says `shared: true`, so one
+ * user's result never reaches another. The store never fails a call: a slow or failing store is
+ * waited on for at most `storeTimeoutMs`, reported to `on.storeError`, skipped for
+ * `storeRetryMs`, then tried again. In-flight sharing is per process; replicas share results
+ * through the store (see docs/decisions/0003-per-replica-singleflight.md).
+ *
+ * @example
+ * const dedup = createDedup({ store: redisStore({ url }), ttlMs: 30_000 });
+ * const user = await dedup.run(
+ *   { operation: 'getUser', principal: session.userId, params: { id }, signal },
+ *   (signal) => fetchUser(id, signal),
+ * );
+ */
+export function createDedup(options: DedupOptions = {}): Dedup {
+  const parsed = parseDedupOptions(options);
+  const clock = parsed.clock ?? systemClock;
+  const store =
+    parsed.store ??
+    memoryStore({
+      maxEntries: parsed.maxEntries ?? DEDUP_DEFAULTS.maxEntries,
+      maxSizeBytes: parsed.maxSizeBytes ?? DEDUP_DEFAULTS.maxSizeBytes,
+      clock,
+    });
+  const ttlDefault = parsed.ttlMs ?? DEDUP_DEFAULTS.ttlMs;
+  const swrMs = parsed.staleWhileRevalidateMs ?? DEDUP_DEFAULTS.staleWhileRevalidateMs;
+  const maxValueBytes = parsed.maxValueBytes ?? DEDUP_DEFAULTS.maxValueBytes;
+  const storeTimeoutMs = parsed.storeTimeoutMs ?? DEDUP_DEFAULTS.storeTimeoutMs;
+  const storeRetryMs = parsed.storeRetryMs ?? DEDUP_DEFAULTS.storeRetryMs;
+  const namespace = parsed.namespace ?? DEDUP_DEFAULTS.namespace;
+  const hooks: DedupHooks = parsed.on ?? {};
+
+  const flights = new Map<string, Job>();
+  const refreshing = new Map<string, Job>();
+  let storeUnavailableUntil = 0;
+
+  function emit<K extends keyof DedupHooks>(name: K, state: Parameters<NonNullable<DedupHooks[K]>>[0]): void {
+    const hook = hooks[name] as ((state: unknown) => void) | undefined;
+    if (!hook) return;
+    try {
+      hook(state);
+    } catch {
+      // A hook is for observation; it must not change the outcome of a call.
+    }
+  }
+
+  /** Runs one store call, bounded by `storeTimeoutMs`; failures are reported and never thrown. */
+  function guarded<T>(operation: string, phase: 'get' | 'set', call: () => Promise<T>): Promise<StoreResult<T>> {
+    if (storeUnavailableUntil !== 0 && clock.now() < storeUnavailableUntil) return Promise.resolve(SKIPPED);
+    return new Promise((resolve) => {
+      let done = false;
+      const fail = (timedOut: boolean, error: unknown) => {
+        done = true;
+        storeUnavailableUntil = clock.now() + storeRetryMs;
+        emit('storeError', { operation, phase, timedOut, error });
+        resolve(SKIPPED);
+      };
+      const timer = clock.setTimeout(() => {
+        if (!done) fail(true, new SwitchyardError('UPSTREAM_ERROR', `The store did not answer within ${storeTimeoutMs} ms`));
+      }, storeTimeoutMs);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          if (done) return;
+          done = true;
+          clock.clearTimeout(timer);
+          storeUnavailableUntil = 0;
+          resolve({ ok: true, value });
+        },
+        (error: unknown) => {
+          if (done) return;
+          clock.clearTimeout(timer);
+          fail(false, error);
+        },
+      );
+    });
+  }
+
+  function write(job: Job, cache: CacheTarget, value: unknown): void {
+    if (job.detached) return;
+    const encoded = encodeEntry(value, clock.now() + cache.ttlMs, maxValueBytes);
+    if (!encoded.ok) {
+      emit('notCached', encoded.bytes === undefined
+        ? { operation: job.operation, reason: encoded.reason }
+        : { operation: job.operation, reason: encoded.reason, bytes: encoded.bytes });
+      return;
+    }
+    void guarded(job.operation, 'set', () => store.set(cache.key, encoded.text, { ttlMs: cache.ttlMs + swrMs }));
+  }
+
+  function newJob(mapKey: string, operation: string, params: string, principal: string): Job {
+    return {
+      mapKey,
+      operation,
+      params,
+      principal,
+      controller: new AbortController(),
+      waiters: new Set(),
+      settled: false,
+      detached: false,
+    };
+  }
+
+  function refresh(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget): void {
+    if (refreshing.has(job.mapKey) || flights.get(job.mapKey) !== job) return;
+    const background = newJob(job.mapKey, job.operation, job.params, job.principal);
+    refreshing.set(job.mapKey, background);
+    void attempt(execute, background.controller.signal).then((result) => {
+      if (refreshing.get(job.mapKey) === background) refreshing.delete(job.mapKey);
+      if (result.ok) write(background, cache, result.value);
+      else emit('refreshError', { operation: job.operation, error: result.error });
+    });
+  }
+
+  async function work(
+    job: Job,
+    execute: (signal: AbortSignal) => Promise<unknown>,
+    cache: CacheTarget | undefined,
+  ): Promise<Result> {
+    let cacheChecked = false;
+    if (cache) {
+      const got = await guarded(job.operation, 'get', () => store.get(cache.key));
+      if (got.ok) {
+        cacheChecked = true;
+        if (got.value !== undefined) {
+          const entry = decodeEntry(got.value);
+          if (!entry.ok) {
+            emit('storeError', {
+              operation: job.operation,
+              phase: 'decode',
+              timedOut: false,
+              error: new SwitchyardError('UPSTREAM_ERROR', 'A cache entry could not be read; it is ignored'),
+            });
+          } else {
+            const now = clock.now();
+            if (now < entry.freshUntil) {
+              emit('hit', { operation: job.operation, stale: false });
+              return { ok: true, value: entry.value };
+            }
+            if (now < entry.freshUntil + swrMs) {
+              emit('hit', { operation: job.operation, stale: true });
+              refresh(job, execute, cache);
+              return { ok: true, value: entry.value };
+            }
+          }
+        }
+      }
+      // Every caller left while the store answered: nobody needs the execution.
+      if (job.controller.signal.aborted) return { ok: false, error: aborted(job.controller.signal.reason) };
+    }
+    emit('miss', { operation: job.operation, cacheChecked });
+    const result = await attempt(execute, job.controller.signal);
+    // Started before the callers are answered, so a caller that comes right after finds the entry.
+    if (result.ok && cache) write(job, cache, result.value);
+    return result;
+  }
+
+  function settle(job: Job, result: Result): void {
+    job.settled = true;
+    if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
+    for (const waiter of job.waiters) {
+      waiter.cleanup();
+      if (result.ok) waiter.resolve(result.value);
+      else waiter.reject(result.error);
+    }
+    job.waiters.clear();
+  }
+
+  function leave(job: Job, waiter: Waiter, reason: unknown): void {
+    job.waiters.delete(waiter);
+    if (job.waiters.size > 0 || job.settled) return;
+    if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
+    job.controller.abort(reason);
+  }
+
+  function join<R>(job: Job, signal: AbortSignal | undefined): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const waiter: Waiter = { resolve: resolve as (value: unknown) => void, reject, cleanup: () => {} };
+      if (signal) {
+        const onAbort = () => {
+          leave(job, waiter, signal.reason);
+          reject(aborted(signal.reason));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      job.waiters.add(waiter);
+    });
+  }
+
+  function start(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget | undefined): void {
+    void work(job, execute, cache).then((result) => settle(job, result));
+  }
+
+  function run<R>(input: DedupInput, execute: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    try {
+      checkInput(input, execute);
+      const { operation, signal } = input;
+      if (signal?.aborted) return Promise.reject(aborted(signal.reason));
+      const principal = input.principal === '' ? undefined : input.principal;
+      if (principal === undefined && input.shared !== true) {
+        emit('bypass', { operation, reason: 'no-principal' });
+        const job = newJob('', operation, '', '');
+        const answer = join<R>(job, signal);
+        start(job, execute, undefined);
+        return answer;
+      }
+      const params = canonicalKey(input.key ? input.key(input.params) : input.params);
+      const owner = principalPart(principal);
+      const mapKey = `${operation}\u0000${owner}\u0000${params}`;
+      const existing = flights.get(mapKey);
+      if (existing) {
+        const answer = join<R>(existing, signal);
+        emit('join', { operation, waiters: existing.waiters.size });
+        return answer;
+      }
+      const job = newJob(mapKey, operation, params, owner);
+      flights.set(mapKey, job);
+      const ttlMs = input.ttlMs ?? ttlDefault;
+      const answer = join<R>(job, signal);
+      start(job, execute, ttlMs > 0 ? { key: storeKey(namespace, operation, params, owner), ttlMs } : undefined);
+      return answer;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async function invalidate(target: InvalidateTarget = {}): Promise<void> {
+    if (typeof target !== 'object' || target === null) throw invalidInput('Expected the invalidate target to be an object');
+    const { operation } = target;
+    const hasParams = 'params' in target;
+    const principal = target.principal === '' ? undefined : target.principal;
+    if (operation !== undefined && (typeof operation !== 'string' || operation === '')) {
+      throw invalidInput('Expected `operation` to be a non-empty string');
+    }
+    if (operation === undefined && (hasParams || principal !== undefined)) {
+      throw invalidInput('Expected `operation` with `params` or `principal`: invalidate by key, by params, by operation, or all');
+    }
+    if (principal !== undefined && !hasParams) {
+      throw invalidInput('Expected `params` with `principal`: invalidate by key, by params, by operation, or all');
+    }
+    const params = hasParams ? canonicalKey(target.params) : undefined;
+    const owner = principal === undefined ? undefined : principalPart(principal);
+
+    const matches = (job: Job) =>
+      (operation === undefined || job.operation === operation) &&
+      (params === undefined || job.params === params) &&
+      (owner === undefined || job.principal === owner);
+    for (const map of [flights, refreshing]) {
+      for (const [mapKey, job] of map) {
+        if (!matches(job)) continue;
+        job.detached = true;
+        map.delete(mapKey);
+      }
+    }
+
+    try {
+      if (operation === undefined) await store.deletePrefix(namespacePrefix(namespace));
+      else if (params === undefined) await store.deletePrefix(operationPrefix(namespace, operation));
+      else if (owner === undefined) await store.deletePrefix(paramsPrefix(namespace, operation, params));
+      else await store.delete(storeKey(namespace, operation, params, owner));
+    } catch (error) {
+      emit('storeError', { operation, phase: 'invalidate', timedOut: false, error });
+      throw new SwitchyardError('UPSTREAM_ERROR', 'Cache invalidation failed: the store did not answer', { cause: error });
+    }
+  }
+
+  return { run, invalidate };
+}

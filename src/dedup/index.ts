@@ -1,0 +1,14 @@
+export { createDedup, type Dedup, type DedupInput, type InvalidateTarget } from './createDedup.js';
+export { DEDUP_DEFAULTS, type DedupOptions } from './options.js';
+export { canonicalKey } from './canonicalKey.js';
+export type {
+  DedupHooks,
+  BypassState,
+  HitState,
+  MissState,
+  JoinState,
+  StoreErrorState,
+  NotCachedState,
+  RefreshErrorState,
+} from './hooks.js';
+export { memoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from '../stores/memory/index.js';

@@ -1,0 +1,1 @@
+export { memoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from './memoryStore.js';

@@ -1,0 +1,71 @@
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../../_internal/clock.js';
+import { expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
+import { SwitchyardError } from '../../errors/SwitchyardError.js';
+import type { Store } from '../types.js';
+
+/** Options for {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most entries kept; the least recently used go first. @default 10_000 */
+  maxEntries?: number;
+  /** Most characters (keys plus values, UTF-16 code units; bytes for ASCII JSON) kept. @default 52_428_800 (50 MiB) */
+  maxSizeBytes?: number;
+  /** Time source for TTLs. @default systemClock */
+  clock?: Clock;
+}
+
+/** The memory store's defaults, documented in docs/stores.md. */
+export const MEMORY_STORE_DEFAULTS = { maxEntries: 10_000, maxSizeBytes: 50 * 1024 * 1024 } as const;
+
+const clockSchema = expected<Clock>(
+  'a Clock ({ now, setTimeout, clearTimeout })',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
+);
+
+const schema = z
+  .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() })
+  .strict();
+
+/** Rejects a TTL no store can keep: every store in switchyard accepts the same range. */
+export function checkTtl(ttlMs: unknown): number {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new SwitchyardError('INVALID_INPUT', `Expected \`ttlMs\` to be a finite number > 0, got ${String(ttlMs)}`);
+  }
+  return Math.ceil(ttlMs);
+}
+
+/**
+ * An in-process {@link Store} on lru-cache with per-entry TTLs, bounded by entries and size.
+ *
+ * The default store of `createDedup`. It is per process: use `redisStore` from `switchyard/redis`
+ * to share results between replicas. Expired entries are dropped when read and when evicted; no
+ * timer runs in the background.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store {
+  const parsed = parseOptions(schema, options);
+  const clock = parsed.clock ?? systemClock;
+  const cache = new LRUCache<string, string>({
+    max: parsed.maxEntries ?? MEMORY_STORE_DEFAULTS.maxEntries,
+    maxSize: parsed.maxSizeBytes ?? MEMORY_STORE_DEFAULTS.maxSizeBytes,
+    sizeCalculation: (value, key) => Math.max(1, value.length + key.length),
+    // No cached "now" (it would hold a timer) and time from the injectable clock.
+    ttlResolution: 0,
+    perf: { now: () => clock.now() },
+  });
+  return {
+    get: async (key) => cache.get(key),
+    set: async (key, value, { ttlMs }) => {
+      cache.set(key, value, { ttl: checkTtl(ttlMs) });
+    },
+    delete: async (key) => {
+      cache.delete(key);
+    },
+    deletePrefix: async (prefix) => {
+      for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
+    },
+  };
+}
