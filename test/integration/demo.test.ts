@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runDemo(args: string[] = []): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', 'examples/demo/main.ts', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The output of one scenario: from its `== N.` header to the next header. */
+function section(output: string, number: string): string {
+  const start = output.indexOf(`== ${number}. `);
+  if (start === -1) throw new Error(`no scenario ${number} in the output`);
+  const next = output.indexOf('\n== ', start + 1);
+  return output.slice(start, next === -1 ? undefined : next);
+}
+
+/** The instance's row in the scenario's table ("cloud   success  200 …"). */
+const row = (text: string, instance: string) =>
+  text.split('\n').find((line) => new RegExp(`^${instance}\\s{2,}[a-z]`).test(line)) ?? '';
+/** The instance's row in the scenario's waterfall ("cloud   |###   | success, 1 attempt"). */
+const bar = (text: string, instance: string) =>
+  text.split('\n').find((line) => new RegExp(`^${instance}\\s*\\|`).test(line)) ?? '';
+
+describe('npm run demo', () => {
+  let run: Run;
+  beforeAll(async () => {
+    run = await runDemo();
+  }, 60_000);
+
+  it('exits with code 0 after closing every instance', () => {
+    expect(run.stderr.replace(/npm warn.*\n?/g, '')).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('all instances closed; done.');
+  });
+
+  it('merges the search results of all three instances', () => {
+    const text = section(run.stdout, '1');
+    expect(text).toContain('result: 4 groups merged from 3 instances');
+    expect(text).toContain('engineering (cloud-eng) @ cloud');
+    expect(text).toContain('platform engineering (acme-platform) @ enterprise-acme');
+    expect(text).toContain('engineering track (conf-eng) @ enterprise-conf');
+  });
+
+  it('classifies a 403 as unauthorized and a 404 as not-found and still returns the first success', () => {
+    const text = section(run.stdout, '2');
+    expect(row(text, 'cloud')).toMatch(/not-found\s+404\s+1/);
+    expect(row(text, 'enterprise-conf')).toMatch(/unauthorized\s+403\s+1/);
+    expect(text).toContain('result: platform engineering (acme-platform) @ enterprise-acme');
+    expect(text).toContain('finished by: early-finish');
+  });
+
+  it('answers NOT_FOUND when the group is hidden by 403s and missing elsewhere', () => {
+    const text = section(run.stdout, '2b');
+    expect(text).toContain('error: NOT_FOUND');
+  });
+
+  it('returns a partial dashboard with warnings naming the down and the timed-out instance', () => {
+    const text = section(run.stdout, '3');
+    expect(row(text, 'enterprise-conf')).toMatch(/error \(failed\)\s+\S+, refused\s+2/);
+    expect(row(text, 'enterprise-acme')).toMatch(/error \(timeout\)\s+timeout, timeout\s+2/);
+    expect(text).toContain('warnings: enterprise-conf unavailable (failed); enterprise-acme unavailable (timeout)');
+    expect(text).toContain('unavailableInstances: enterprise-conf, enterprise-acme');
+    expect(text).toContain('- cloud: 3 groups');
+  });
+
+  it('fails with REQUIRED_INSTANCE_FAILED and cancels the others when cloud fails', () => {
+    const text = section(run.stdout, '4');
+    expect(text).toContain('error: REQUIRED_INSTANCE_FAILED');
+    expect(row(text, 'cloud')).toMatch(/error \(failed\)\s+503, 503\s+2/);
+    expect(row(text, 'enterprise-acme')).toContain('skipped (cancelled)');
+    expect(text.match(/GET \/profile -> client aborted/g)).toHaveLength(2);
+  });
+
+  it('never shows a client the upstream error body', () => {
+    expect(run.stdout).not.toContain('10.0.3.7');
+    expect(run.stdout).not.toContain('db pool exhausted');
+  });
+
+  it('rejects with ABORTED when the caller aborts, and every instance sees its request aborted', () => {
+    const text = section(run.stdout, '5');
+    expect(text).toMatch(/rejected with ABORTED after \d+ ms/);
+    expect(text).toContain('instances that saw their request aborted: 3 of 3');
+    expect(text.match(/client aborted/g)).toHaveLength(3);
+  });
+
+  it('draws a waterfall row per instance with retries and timeouts marked', () => {
+    const text = section(run.stdout, '3');
+    expect(bar(text, 'enterprise-acme')).toMatch(/\|t+\.*t+ *\| error \(timeout\), 2 attempts/);
+  });
+});
+
+describe('npm run demo -- --serve', () => {
+  let child: ReturnType<typeof spawn> | undefined;
+  afterAll(() => {
+    if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('serves the BFF over HTTP until it is interrupted', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').sort();
+    const started = spawn(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts', '--serve'], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    child = started;
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      started.stdout!.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match !== null) resolve(match[1]!);
+      });
+      started.on('error', reject);
+      started.on('exit', () => reject(new Error(`exited early: ${stdout}`)));
+    });
+
+    const search = await fetch(`${url}/search?q=eng`);
+    const groups = (await search.json()) as { id: string }[];
+    const hidden = await fetch(`${url}/groups/conf-board`);
+    const error = (await hidden.json()) as { code: string };
+
+    const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
+    started.kill('SIGINT');
+    expect(search.status).toBe(200);
+    expect(groups.map((g) => g.id).sort()).toEqual(['acme-eng', 'acme-platform', 'cloud-eng', 'conf-eng']);
+    expect(hidden.status).toBe(404);
+    expect(error.code).toBe('NOT_FOUND');
+    expect(await exited).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').sort()).toEqual(before);
+  }, 60_000);
+});
