@@ -41,3 +41,21 @@ export { defineStrategy } from './combine/defineStrategy.js';
 export { SwitchyardError, isSwitchyardError, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
 export type { Store } from './stores/types.js';
 export { systemClock, type Clock } from './_internal/clock.js';
+
+export {
+  createBreakers,
+  createHealthChecker,
+  healthyOnly,
+  BREAKER_DEFAULTS,
+  type Breakers,
+  type BreakerOptions,
+  type BreakerPolicy,
+  type BreakerState,
+  type BreakerStateChange,
+  type BreakerHooks,
+  type ConsecutivePolicy,
+  type RatioPolicy,
+  type Permit,
+  type HealthChecker,
+  type HealthCheckerOptions,
+} from './breaker/index.js';

@@ -3,6 +3,8 @@ import { systemClock, type Clock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
+import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/index.js';
+import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
 import { defaultClassify } from './classify.js';
 import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
@@ -67,9 +69,17 @@ export function createShared(options: {
   on?: FanoutHooks | undefined;
   budget?: ExecutionOptions['budget'];
   hedge?: ExecutionOptions['hedge'];
-  breakers?: AdmissionLike | undefined;
+  breaker?: BreakerOptions | Breakers | false | undefined;
+  store?: Store | undefined;
 }): Shared {
   const clock = options.clock ?? systemClock;
+  const breaker = options.breaker;
+  const breakers: AdmissionLike | undefined =
+    breaker === undefined || breaker === false
+      ? undefined
+      : typeof (breaker as Breakers).admit === 'function'
+        ? (breaker as Breakers)
+        : createBreakers({ clock, ...(options.store === undefined ? {} : { store: options.store }), ...(breaker as BreakerOptions) });
   const budgetOptions = options.budget === false ? undefined : { ...DEFAULTS.budget, ...options.budget };
   const windowSize = (options.hedge || undefined)?.windowSize ?? DEFAULTS.hedge.windowSize;
   const windows = new LRUCache<string, LatencyLike>({ max: 10_000 });
@@ -77,7 +87,7 @@ export function createShared(options: {
     clock,
     random: options.random ?? Math.random,
     hooks: options.on,
-    breakers: options.breakers,
+    breakers,
     budget: budgetOptions === undefined ? undefined : createBudget({ ...budgetOptions, clock }),
     latency: (instanceId) => {
       const known = windows.get(instanceId);

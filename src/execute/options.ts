@@ -3,6 +3,8 @@ import type { Clock } from '../_internal/clock.js';
 import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
 import type { InstanceRouter } from '../router/types.js';
 import type { Classifier } from './classify.js';
+import type { BreakerOptions, Breakers } from '../breaker/index.js';
+import type { Store } from '../stores/types.js';
 import type { FanoutHooks } from './hooks.js';
 
 /** Retry settings; `false` turns retries off. */
@@ -69,6 +71,14 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
   /** Random source for jitter, in [0, 1). @default Math.random */
   random?: () => number;
   on?: FanoutHooks;
+  /**
+   * Per-instance circuit breakers: options to create them, or a `createBreakers()` registry to
+   * share between fanouts. Open breakers make their instances `skipped: circuit-open`.
+   * @default false
+   */
+  breaker?: BreakerOptions | Breakers | false;
+  /** Where shared state lives (breaker state, cached results): memory by default, Redis to share across replicas. */
+  store?: Store;
 }
 
 /** Every default in one place. */
