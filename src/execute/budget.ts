@@ -1,44 +1,73 @@
+import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { expected, nonNegativeNumber, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
+import { DEFAULTS } from './options.js';
 
 export interface BudgetSettings {
-  /** Extra attempts allowed as a share of first attempts in the window. @default 0.2 */
-  ratio: number;
-  /** Extra attempts always allowed per second, so low traffic can still retry. @default 10 */
-  minPerSecond: number;
-  /** @default 10_000 */
-  windowMs: number;
+  /** Extra attempts allowed as a share of first attempts in the window. @default 0.2 (`DEFAULTS.budget.ratio`) */
+  ratio?: number;
+  /** Extra attempts always allowed per second of window, so quiet traffic can still retry. @default 10 */
+  minPerSecond?: number;
+  /** How far back first attempts and withdrawals count. @default 10_000 */
+  windowMs?: number;
+  /** @default the system clock */
   clock?: Clock;
 }
 
+/** One extra-load budget, shared by retries and hedges. */
 export interface Budget {
-  /** Counts one first attempt. */
+  /** Counts one first attempt: each one earns `ratio` extra attempts. */
   recordRequest(): void;
   /** Takes one extra attempt (retry or hedge) from the budget; false when it is spent. */
   tryWithdraw(): boolean;
 }
 
+const BUCKETS = 10;
+
+const schema = z
+  .object({
+    ratio: ratio.optional(),
+    minPerSecond: nonNegativeNumber.optional(),
+    windowMs: positiveNumber.optional(),
+    clock: expected<Clock>(
+      'a Clock ({ now, setTimeout, clearTimeout })',
+      (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
+    ).optional(),
+  })
+  .strict();
+
 /**
- * Finagle's RetryBudget: within a sliding window, extra attempts may be at most
- * `ratio × first attempts + minPerSecond × window seconds`. Counts are kept in one-second buckets,
- * so memory is bounded and no timer runs.
+ * Creates Finagle's RetryBudget: within a sliding window, extra attempts (retries and hedges) may
+ * be at most `ratio × first attempts + minPerSecond × window seconds`, so a failing backend gets
+ * a bounded share of extra load instead of a retry storm.
+ *
+ * The window is ten buckets advanced lazily from the clock: memory is fixed and no timer runs.
+ *
+ * @example
+ * const budget = createBudget({ ratio: 0.1 });
+ * budget.recordRequest();
+ * if (budget.tryWithdraw()) retry();
  */
-export function createBudget(settings: BudgetSettings): Budget {
+export function createBudget(settings: BudgetSettings = {}): Budget {
+  parseOptions(schema, settings);
   const clock = settings.clock ?? systemClock;
-  const bucketMs = Math.min(1000, settings.windowMs);
-  const size = Math.max(1, Math.ceil(settings.windowMs / bucketMs));
-  const requests = new Float64Array(size);
-  const withdrawals = new Float64Array(size);
-  const reserve = settings.minPerSecond * (settings.windowMs / 1000);
+  const share = settings.ratio ?? DEFAULTS.budget.ratio;
+  const windowMs = settings.windowMs ?? DEFAULTS.budget.windowMs;
+  const reserve = (settings.minPerSecond ?? DEFAULTS.budget.minPerSecond) * (windowMs / 1000);
+  const bucketMs = windowMs / BUCKETS;
+  const requests = new Float64Array(BUCKETS);
+  const withdrawals = new Float64Array(BUCKETS);
   let current = Math.floor(clock.now() / bucketMs);
   let requestSum = 0;
   let withdrawalSum = 0;
 
   const advance = () => {
     const now = Math.floor(clock.now() / bucketMs);
-    if (now === current) return;
-    const steps = Math.min(size, now - current);
+    // A clock that steps back keeps the current bucket rather than reusing old ones.
+    if (now <= current) return;
+    const steps = Math.min(BUCKETS, now - current);
     for (let step = 1; step <= steps; step += 1) {
-      const slot = (current + step) % size;
+      const slot = (current + step) % BUCKETS;
       requestSum -= requests[slot]!;
       withdrawalSum -= withdrawals[slot]!;
       requests[slot] = 0;
@@ -50,13 +79,13 @@ export function createBudget(settings: BudgetSettings): Budget {
   return {
     recordRequest() {
       advance();
-      requests[current % size]! += 1;
+      requests[current % BUCKETS]! += 1;
       requestSum += 1;
     },
     tryWithdraw() {
       advance();
-      if (withdrawalSum + 1 > settings.ratio * requestSum + reserve) return false;
-      withdrawals[current % size]! += 1;
+      if (withdrawalSum + 1 > share * requestSum + reserve) return false;
+      withdrawals[current % BUCKETS]! += 1;
       withdrawalSum += 1;
       return true;
     },
