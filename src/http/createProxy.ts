@@ -262,8 +262,11 @@ export function createProxy(options: ProxyOptions): Proxy {
         headers,
         body: hasBody ? request.body : null,
         signal: controller.signal,
-        // A proxy passes redirects to its client; following them could reach another origin.
-        redirect: 'manual',
+        // A proxy passes redirects to its client; following them could reach another origin. With
+        // a streamed body, though, undici tees the body for every mode but 'error' and keeps the
+        // unread branch, i.e. the whole upload, in memory (nodejs/undici#4058); a redirect answer
+        // to an upload therefore becomes a 502.
+        redirect: hasBody ? 'error' : 'manual',
         ...(hasBody ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {

@@ -171,6 +171,24 @@ describe('what is forwarded', () => {
   });
 });
 
+describe('redirects on uploads', () => {
+  it('answers 502 to a redirect of a streamed upload rather than buffering the body to replay it', async () => {
+    const elsewhere = await track(recorder());
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.statusCode = 307;
+        res.setHeader('location', `${elsewhere.origin}/moved`);
+        res.end();
+      }),
+    );
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    const response = await send(front.port, { path: '/upload', method: 'POST', body: 'payload' });
+    expect(response.status).toBe(502);
+    expect(upstream.requests.map((r) => r.body)).toEqual(['payload']);
+    expect(elsewhere.requests).toEqual([]);
+  });
+});
+
 describe('forwarding headers', () => {
   const spoofed = { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'spoofed.example', 'x-forwarded-proto': 'https', forwarded: 'for=6.6.6.6' };
 
