@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Both module formats, tried by a consumer in a fresh project: a merge and a typed error. */
+const ESM = `
+import { fanOut, mergeAll, firstSuccess, isSwitchyardError } from 'switchyard';
+const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
+const merged = await fanOut(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
+console.log(JSON.stringify(merged.sort()));
+const notFound = Object.assign(new Error('no'), { status: 404 });
+await fanOut(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
+console.log(import.meta.resolve('switchyard').endsWith('/dist/index.js'));
+`;
+
+const CJS = `
+const { fanOut, mergeAll, firstSuccess, isSwitchyardError } = require('switchyard');
+const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
+(async () => {
+  const merged = await fanOut(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
+  console.log(JSON.stringify(merged.sort()));
+  const notFound = Object.assign(new Error('no'), { status: 404 });
+  await fanOut(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
+  console.log(require.resolve('switchyard').endsWith('/dist/index.cjs'));
+})();
+`;
+
+const EXPECTED = ['["cloud:a","cloud:b","enterprise-acme:a","enterprise-acme:b"]', 'NOT_FOUND', 'true', ''].join('\n');
+
+describe('the packed package', () => {
+  let dir: string;
+  let packed: { files: { path: string }[] };
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist/index.js')) || !existsSync(join(root, 'dist/index.cjs'))) {
+      await run('npx', ['tsup'], { cwd: root });
+    }
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-pack-'));
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root });
+    packed = (JSON.parse(stdout) as { filename: string; files: { path: string }[] }[])[0]!;
+    const tarball = join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+    const project = join(dir, 'consumer');
+    await run('mkdir', ['-p', project]);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project });
+    await writeFile(join(project, 'esm.mjs'), ESM);
+    await writeFile(join(project, 'cjs.cjs'), CJS);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('works with import from an ES module', async () => {
+    const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: join(dir, 'consumer') });
+    expect(stdout).toBe(EXPECTED);
+  });
+
+  it('works with require from a CommonJS module', async () => {
+    const { stdout } = await run(process.execPath, ['cjs.cjs'], { cwd: join(dir, 'consumer') });
+    expect(stdout).toBe(EXPECTED);
+  });
+
+  it('exposes switchyard/package.json', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['-e', "const p = require(require.resolve('switchyard/package.json')); console.log(p.name, p.type)"],
+      { cwd: join(dir, 'consumer') },
+    );
+    const own = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string; type: string };
+    expect(stdout.trim()).toBe(`${own.name} ${own.type}`);
+  });
+
+  it('ships the ESM and CJS builds with their own type declarations', () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
+  });
+
+  it('ships nothing outside dist and the top-level docs', () => {
+    const allowed = /^(dist\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE)$/;
+    expect(packed.files.map((f) => f.path).filter((path) => !allowed.test(path))).toEqual([]);
+  });
+});
