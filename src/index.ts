@@ -21,6 +21,7 @@ export {
   type RetryOptions,
   type HedgeOptions,
   type BudgetOptions,
+  type OperationDedupOptions,
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
 export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
@@ -59,3 +60,16 @@ export {
   type HealthChecker,
   type HealthCheckerOptions,
 } from './breaker/index.js';
+
+export {
+  createDedup,
+  canonicalKey,
+  memoryStore,
+  DEDUP_DEFAULTS,
+  type Dedup,
+  type DedupInput,
+  type DedupOptions,
+  type DedupHooks,
+  type InvalidateTarget,
+  type MemoryStoreOptions,
+} from './dedup/index.js';

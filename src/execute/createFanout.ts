@@ -4,13 +4,21 @@ import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
 import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/index.js';
+import { createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
 import { defaultClassify } from './classify.js';
 import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
 import type { FanoutHooks } from './hooks.js';
 import { createLatencyWindow } from './latencyWindow.js';
-import { DEFAULTS, validateExecutionOptions, validateFanoutOptions, type ExecutionOptions, type FanoutOptions } from './options.js';
+import {
+  DEFAULTS,
+  validateExecutionOptions,
+  validateFanoutOptions,
+  type ExecutionOptions,
+  type FanoutOptions,
+  type OperationDedupOptions,
+} from './options.js';
 import type { FanoutReport } from './report.js';
 import type { Responses, Worker } from './types.js';
 
@@ -30,6 +38,11 @@ export type StrategyFor<T> = Strategy<NoInfer<T>, unknown>;
 export interface RunInput<T, S extends StrategyFor<T>, Data, Ctx> extends CallInput<T, Data, Ctx> {
   /** `T` is inferred from the worker alone, so `mergeAll()` needs no type argument. */
   strategy: S;
+  /**
+   * Dedup settings of this call when the fanout has `dedup`. The operation name keys the cache,
+   * so one name must always mean one worker and strategy. @default the fanout's settings
+   */
+  dedup?: OperationDedupOptions | false;
 }
 
 /** An operation: a named worker + strategy with its own overrides, called like a function. */
@@ -37,6 +50,8 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
   name: string;
   worker: Worker<T, Data, Ctx>;
   strategy: S;
+  /** This operation's dedup settings when the fanout has `dedup`. @default the fanout's settings */
+  dedup?: OperationDedupOptions | false;
 }
 
 export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
@@ -51,6 +66,11 @@ export interface Fanout<Data = unknown, Ctx = unknown> {
   runDetailed<T, S extends StrategyFor<T>>(input: RunInput<T, S, Data, Ctx>): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
   /** Defines a reusable operation, e.g. one per BFF endpoint. */
   operation<T, S extends StrategyFor<T>>(definition: OperationDefinition<T, S, Data, Ctx>): Operation<ResultOf<S, T>, Data, Ctx>;
+  /**
+   * Drops cached results: all, one operation's, or one call's (`{ operation, data, principal }`).
+   * Resolves at once when the fanout has no dedup.
+   */
+  invalidate(target?: { operation?: string; data?: unknown; principal?: string }): Promise<void>;
 }
 
 /** Shared state of one fanout that outlives single calls. */
@@ -175,6 +195,14 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     return resolveConfig(shared, base, picked);
   };
 
+  const dedup: Dedup | undefined =
+    options.dedup === undefined || options.dedup === false
+      ? undefined
+      : typeof (options.dedup as Dedup).run === 'function'
+        ? (options.dedup as Dedup)
+        : createDedup({ clock: shared.clock, ...(options.store === undefined ? {} : { store: options.store }), ...(options.dedup as DedupOptions) });
+  const principalOf = options.principal;
+
   const runWith = <T, R>(input: CallInput<T, Data, Ctx> & { strategy: Strategy<T, R> }, callConfig: ExecutionConfig) =>
     execute(callConfig, {
       operation: input.operation,
@@ -187,14 +215,31 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     });
 
   type AnyRun = CallInput<unknown, Data, Ctx> & { strategy: Strategy<unknown, unknown> };
+
+  /** A run through dedup when the fanout has it: identical calls share one execution and cache. */
+  const runShared = async (input: AnyRun, callConfig: ExecutionConfig, settings: OperationDedupOptions | false | undefined) => {
+    if (dedup === undefined || settings === false) return (await runWith(input, callConfig)).value;
+    return dedup.run(
+      {
+        operation: input.operation,
+        principal: principalOf?.(input.context),
+        params: input.data,
+        ...(settings?.shared === undefined ? {} : { shared: settings.shared }),
+        ...(settings?.key === undefined ? {} : { key: settings.key }),
+        ...(settings?.ttlMs === undefined ? {} : { ttlMs: settings.ttlMs }),
+        ...(input.signal === undefined ? {} : { signal: input.signal }),
+      },
+      async (signal) => (await runWith({ ...input, signal }, callConfig)).value,
+    );
+  };
   const fanout = {
     async collect(input: CallInput<unknown, Data, Ctx>) {
       validateCall(input, false);
       return (await runWith({ ...input, strategy: collectStrategy }, config(input))).value;
     },
-    async run(input: AnyRun) {
+    run(input: AnyRun & { dedup?: OperationDedupOptions | false }) {
       validateCall(input, true);
-      return (await runWith(input, config(input))).value;
+      return runShared(input, config(input), input.dedup);
     },
     async runDetailed(input: AnyRun) {
       validateCall(input, true);
@@ -204,10 +249,19 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
       validateCall({ ...definition, operation: definition.name }, true);
       const operationConfig = config(definition);
-      return async (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
+      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
-        return (await runWith(input, operationConfig)).value;
+        return runShared(input, operationConfig, definition.dedup);
       };
+    },
+    async invalidate(target: { operation?: string; data?: unknown; principal?: string } = {}) {
+      if (dedup === undefined) return;
+      const { operation, data, principal } = target;
+      await dedup.invalidate({
+        ...(operation === undefined ? {} : { operation }),
+        ...('data' in target ? { params: data } : {}),
+        ...(principal === undefined ? {} : { principal }),
+      });
     },
   };
   // The public signatures carry the inference (ResultOf); the implementation is the same for every T.

@@ -4,6 +4,7 @@ import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiv
 import type { InstanceRouter } from '../router/types.js';
 import type { Classifier } from './classify.js';
 import type { BreakerOptions, Breakers } from '../breaker/index.js';
+import type { Dedup, DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import type { FanoutHooks } from './hooks.js';
 
@@ -79,6 +80,23 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
   breaker?: BreakerOptions | Breakers | false;
   /** Where shared state lives (breaker state, cached results): memory by default, Redis to share across replicas. */
   store?: Store;
+  /**
+   * Share identical concurrent `run`/operation calls and cache their results, keyed by operation,
+   * `principal(context)` and canonical `data`. A call with no principal is never shared unless
+   * its operation says `shared: true`. Options to create it, or a `createDedup()` instance.
+   * @default false
+   */
+  dedup?: DedupOptions | Dedup | false;
+}
+
+/** Per-operation (or per-call) dedup settings; `false` opts this operation out. */
+export interface OperationDedupOptions {
+  /** Result cache TTL for this operation; 0 shares in-flight calls only. @default the fanout's `dedup.ttlMs` */
+  ttlMs?: number;
+  /** The result is the same for every principal: share it even with no principal. @default false */
+  shared?: boolean;
+  /** Picks the part of `data` that identifies the call; the principal part of the key always stays. */
+  key?: (data: unknown) => unknown;
 }
 
 /** Every default in one place. */
