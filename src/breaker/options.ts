@@ -25,7 +25,7 @@ const policySchema = z.discriminatedUnion('kind', [
     windowMs: positiveNumber,
     minThroughput: positiveInteger,
   }).strict(),
-]);
+], { error: "'consecutive' or 'ratio'" });
 
 const storeSchema = expected<Store>(
   'a Store ({ get, set, delete, deletePrefix })',
