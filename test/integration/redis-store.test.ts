@@ -1,0 +1,90 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisStore, type RedisStore } from '../../src/stores/redis/index.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { storeConformance } from '../stores/store.cases.js';
+
+let server: RedisServer;
+let client: Redis;
+let resourcesBefore: string[];
+let run = 0;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  resourcesBefore = process.getActiveResourcesInfo();
+  server = await startRedisServer();
+  client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  // Connection errors while the server is stopped surface through commands; keep the log clean.
+  client.on('error', () => {});
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client.quit();
+  await server.dispose();
+  await sleep(20);
+  expect(process.getActiveResourcesInfo().sort()).toEqual(resourcesBefore.sort());
+});
+
+// Each test gets its own key prefix, so tests never see each other's keys.
+storeConformance('redisStore', async () => {
+  run += 1;
+  return { store: redisStore({ client, prefix: `conf${run}:` }), advance: (ms) => sleep(ms) };
+});
+
+describe('redisStore on a real redis-server', () => {
+  it('keeps the TTL in Redis itself', async () => {
+    const store = redisStore({ client, prefix: 'ttl:' });
+    await store.set('k', 'v', { ttlMs: 30_000 });
+    const pttl = await client.pttl('ttl:k');
+    expect(pttl).toBeGreaterThan(25_000);
+    expect(pttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('rejects within commandTimeoutMs when Redis does not answer', async () => {
+    const store = redisStore({ client, prefix: 'slow:', commandTimeoutMs: 50 });
+    await client.call('CLIENT', 'PAUSE', '300', 'ALL');
+    const started = performance.now();
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(performance.now() - started).toBeLessThan(250);
+    await sleep(300);
+  });
+
+  it('creates its own fail-fast client from a URL and ends it on close', async () => {
+    const store: RedisStore = redisStore({ url: server.url, prefix: 'owned:' });
+    let connected = false;
+    for (let i = 0; i < 50 && !connected; i += 1) {
+      connected = await store.set('k', 'v', { ttlMs: 10_000 }).then(() => true, () => false);
+      if (!connected) await sleep(20);
+    }
+    expect(await store.get('k')).toBe('v');
+    await store.close();
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+  });
+
+  it('fails a command at once while Redis is down, without queueing it', async () => {
+    const store = redisStore({ url: server.url, prefix: 'down:', commandTimeoutMs: 2_000 });
+    for (let i = 0; i < 50; i += 1) {
+      if (await store.get('k').then(() => true, () => false)) break;
+      await sleep(20);
+    }
+    await server.stop();
+    try {
+      const started = performance.now();
+      await expect(store.get('k')).rejects.toBeDefined();
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      await store.close();
+      await server.restart();
+      // The shared client reconnects on its own.
+      for (let i = 0; i < 100 && client.status !== 'ready'; i += 1) await sleep(20);
+    }
+    expect(client.status).toBe('ready');
+  });
+
+  it('requires exactly one of client and url', () => {
+    expect(() => redisStore({})).toThrow('Expected exactly one of `client` and `url`, got neither');
+    expect(() => redisStore({ client, url: server.url })).toThrow('got both');
+  });
+});
