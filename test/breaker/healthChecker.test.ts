@@ -173,12 +173,14 @@ test('start can follow stop, and start twice checks once', async () => {
   expect(vi.getTimerCount()).toBe(0);
 });
 
+const passing = async (): Promise<boolean> => true;
+
 test.each([
-  [{ instances: 'a', check: async () => true }, 'instances'],
+  [{ instances: 'a', check: passing }, 'instances'],
   [{ instances: [a] }, 'check'],
-  [{ instances: [a], check: async () => true, intervalMs: 0 }, 'intervalMs'],
-  [{ instances: [a], check: async () => true, jitter: 2 }, 'jitter'],
-  [{ instances: [a], check: async () => true, breakers: {} }, 'breakers'],
+  [{ instances: [a], check: passing, intervalMs: 0 }, 'intervalMs'],
+  [{ instances: [a], check: passing, jitter: 2 }, 'jitter'],
+  [{ instances: [a], check: passing, breakers: {} }, 'breakers'],
 ])('rejects %j naming the field', (options, field) => {
   let thrown: unknown;
   try {
