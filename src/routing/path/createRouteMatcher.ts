@@ -1,0 +1,199 @@
+import { addRoute, createRouter, findAllRoutes, type RouterContext } from 'rou3';
+import { z } from 'zod';
+import { expected, fn, parseOptions } from '../../_internal/validate.js';
+import { createPicker, type Balance, type Picker } from './balance.js';
+import { normalizePath } from './normalizePath.js';
+import { compileTable, type CompiledRoute, type CompiledTarget } from './table.js';
+import type { HeadersInput, MatchInput, MatchedTarget, RouteInfo, RouteMatch, RouteTable } from './types.js';
+
+/** Options of `createRouteMatcher`. */
+export interface RouteMatcherOptions {
+  /**
+   * Whether a target may receive requests now, by target id; wire a breaker's state here so open
+   * circuits are skipped. Must not throw.
+   * @default every target is available
+   */
+  isAvailable?: (targetId: string) => boolean;
+  /**
+   * How a route with several targets spreads requests: `'smooth'` weighted round-robin
+   * (deterministic, exact shares) or `'random'` weighted random (no shared state).
+   * @default 'smooth'
+   */
+  balance?: Balance;
+  /**
+   * Random source in [0, 1) for `balance: 'random'`.
+   * @default Math.random
+   */
+  random?: () => number;
+}
+
+/** Matches request paths against a route table, most specific route first. */
+export interface RouteMatcher {
+  /** Every route, most specific first (the order in which they are tried). */
+  readonly routes: readonly RouteInfo[];
+  /**
+   * Finds the most specific route whose path, method and header conditions fit the request and
+   * picks one of its targets; null when nothing matches or the path is refused by `normalizePath`.
+   */
+  match(input: MatchInput): RouteMatch | null;
+}
+
+const optionsSchema = z.strictObject({
+  isAvailable: fn<(id: string) => boolean>().optional(),
+  balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
+  random: fn<() => number>().optional(),
+});
+
+/** The part of a matcher the runtime router shares: lookup on an already normalised path. */
+export interface MatcherCore {
+  routes: readonly RouteInfo[];
+  lookup(method: string, path: string, search: string, headers: HeadersInput | undefined): RouteMatch | null;
+}
+
+type HeaderGetter = (name: string) => string | undefined;
+
+function headerGetter(headers: HeadersInput | undefined): HeaderGetter {
+  if (headers === undefined) return () => undefined;
+  if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).forEach === 'function') {
+    const h = headers as Headers;
+    return (name) => h.get(name) ?? undefined;
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+  return (name) => {
+    let value = record[name];
+    if (value === undefined) {
+      const key = Object.keys(record).find((k) => k.toLowerCase() === name);
+      value = key === undefined ? undefined : record[key];
+    }
+    return value === undefined ? undefined : typeof value === 'string' ? value : value.join(', ');
+  };
+}
+
+function accepts(route: CompiledRoute, method: string, header: HeaderGetter): boolean {
+  if (route.methods !== undefined && !route.methods.has(method)) return false;
+  for (const [name, test] of route.headers) {
+    const value = header(name);
+    if (value === undefined || !test(value)) return false;
+  }
+  return true;
+}
+
+function buildTarget(target: CompiledTarget, encoded: Record<string, string>, rest: string, search: string): MatchedTarget {
+  let path = '';
+  for (const part of target.template) path += `/${typeof part === 'string' ? part : encoded[part.param]!}`;
+  if (rest !== '') path += `/${rest}`;
+  if (path === '') path = '/';
+  path += search;
+  return { id: target.id, origin: target.origin, path, url: `${target.origin}${path}` };
+}
+
+/** Builds the rou3 tree and lookup for a table; no option validation (callers do it). */
+export function buildMatcher(table: RouteTable, options: RouteMatcherOptions = {}): MatcherCore {
+  const compiled = compileTable(table);
+  const isAvailable = options.isAvailable;
+  const available = isAvailable === undefined ? () => true : (target: CompiledTarget) => isAvailable(target.id);
+  const pickers = new Map<CompiledRoute, Picker>();
+  for (const route of compiled) pickers.set(route, createPicker(route.targets, options.balance ?? 'smooth', options.random ?? Math.random));
+
+  const router: RouterContext<CompiledRoute> = createRouter<CompiledRoute>();
+  // Exact routes are found by a map lookup first: nothing can beat an exact route that accepts.
+  const exact = new Map<string, CompiledRoute[]>();
+  for (const route of compiled) {
+    addRoute(router, '', route.pattern.rou3, route);
+    if (route.pattern.kind === 'exact') {
+      const key = `/${route.pattern.segments.map((segment) => segment.value).join('/')}`;
+      const list = exact.get(key) ?? [];
+      list.push(route);
+      exact.set(key, list);
+    }
+  }
+
+  const resolve = (route: CompiledRoute, path: string, search: string): RouteMatch => {
+    const segments = path.slice(1).split('/');
+    const params: Record<string, string> = {};
+    const encoded: Record<string, string> = {};
+    const patternSegments = route.pattern.segments;
+    for (let i = 0; i < patternSegments.length; i++) {
+      const segment = patternSegments[i]!;
+      if (segment.kind !== 'param') continue;
+      encoded[segment.value] = segments[i]!;
+      params[segment.value] = decodeURIComponent(segments[i]!);
+    }
+    const restAt = route.pattern.restAt;
+    const rest = restAt === undefined ? '' : segments.slice(restAt).join('/');
+    const index = pickers.get(route)!(available);
+    return {
+      route: route.info,
+      params,
+      path,
+      search,
+      target: index === -1 ? null : buildTarget(route.targets[index]!, encoded, rest, search),
+    };
+  };
+
+  const lookup: MatcherCore['lookup'] = (method, path, search, headers) => {
+    const header = headerGetter(headers);
+    const upper = method.toUpperCase();
+    const key = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const exactRoutes = exact.get(key);
+    if (exactRoutes !== undefined) {
+      for (const route of exactRoutes) if (accepts(route, upper, header)) return resolve(route, path, search);
+    }
+    let best: CompiledRoute | undefined;
+    for (const candidate of findAllRoutes(router, '', path, { params: false })) {
+      const route = candidate.data;
+      if (best !== undefined && route.rank >= best.rank) continue;
+      if (accepts(route, upper, header)) best = route;
+    }
+    return best === undefined ? null : resolve(best, path, search);
+  };
+
+  return { routes: Object.freeze(compiled.map((route) => route.info)), lookup };
+}
+
+function isRequest(input: MatchInput): input is Request {
+  return typeof Request !== 'undefined' && input instanceof Request;
+}
+
+/**
+ * Creates a path matcher over a route table (rou3 underneath), trying routes most specific first:
+ * exact paths, then `:param` routes, then wildcards with more segments first, the root catch-all
+ * last; per route, optional method and header conditions, and one or several weighted targets.
+ *
+ * Paths are normalised before matching and refused (no match) when they hold `//`, dot segments
+ * or encoded separators. A wildcard route forwards what follows its prefix:
+ * `/api/v1/users/*` with `https://user-service.internal` sends `/api/v1/users/123` to
+ * `https://user-service.internal/123`; other routes send to their target URL, with `:name`
+ * segments filled from the path.
+ *
+ * @example
+ * const matcher = createRouteMatcher({
+ *   '/api/health': 'https://health-service.internal/status',
+ *   '/api/*': 'https://api.example.com',
+ * });
+ * matcher.match({ method: 'GET', path: '/api/users/123' })?.target?.url; // 'https://api.example.com/users/123'
+ */
+export function createRouteMatcher(routes: RouteTable, options: RouteMatcherOptions = {}): RouteMatcher {
+  parseOptions(optionsSchema, options, 'options');
+  const core = buildMatcher(routes, options);
+  return {
+    routes: core.routes,
+    match(input) {
+      let method: string;
+      let raw: string;
+      let headers: HeadersInput | undefined;
+      if (isRequest(input)) {
+        const url = new URL(input.url);
+        method = input.method;
+        raw = `${url.pathname}${url.search}`;
+        headers = input.headers;
+      } else {
+        method = input.method ?? 'GET';
+        raw = input.path;
+        headers = input.headers;
+      }
+      const normalized = normalizePath(raw);
+      return normalized.ok ? core.lookup(method, normalized.path, normalized.search, headers) : null;
+    },
+  };
+}

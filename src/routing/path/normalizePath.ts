@@ -1,0 +1,133 @@
+/** The outcome of normalising a request path before it is matched. */
+export type NormalizedPath =
+  | {
+      ok: true;
+      /** The canonical, percent-encoded path that routes are matched against. */
+      path: string;
+      /** The query, with its leading `?`, exactly as received ('' when absent). */
+      search: string;
+    }
+  | {
+      ok: false;
+      /** Why the path was refused, for server logs. */
+      reason: string;
+    };
+
+// Raw control characters, space, DEL, the fragment marker and backslash never belong in a path
+// that is matched: WHATWG URL parsers turn `\` into `/`, so matching one reading and forwarding
+// another is how proxies were bypassed.
+const FORBIDDEN_RAW = /[\u0000-\u0020\u007f#\\]/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+// Characters a WHATWG URL keeps raw in a path; anything else is percent-encoded (as `new URL()`
+// would) so a route's literal and a raw Node `req.url` compare equal.
+const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%|^[\]]/;
+const FAST_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+const MAX_DECODE_ROUNDS = 4;
+
+function encodeChar(char: string): string {
+  return Array.from(new TextEncoder().encode(char), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
+/**
+ * Canonicalises one segment (RFC 3986 §6.2.2): percent-encoded unreserved characters are decoded,
+ * other escapes get upper-case hex, characters a URL would encode are encoded. Returns undefined
+ * for a malformed escape.
+ */
+function canonicalSegment(segment: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < segment.length; i++) {
+    const char = segment[i]!;
+    if (char === '%') {
+      const hex = segment.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+      const decoded = String.fromCharCode(Number.parseInt(hex, 16));
+      out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+      i += 2;
+      continue;
+    }
+    const code = char.codePointAt(0)!;
+    if (code > 0xffff) {
+      out += encodeChar(String.fromCodePoint(code));
+      i += 1;
+      continue;
+    }
+    out += PCHAR_RAW.test(char) ? char : encodeChar(char);
+  }
+  return out;
+}
+
+/**
+ * Decodes a canonical segment layer by layer (so `%252e%252e` is seen as well as `%2e%2e`) and
+ * reports a dot segment, an encoded separator or a control character: any hop that decodes once
+ * more could otherwise resolve the path somewhere the route table never allowed.
+ */
+function segmentProblem(segment: string): string | undefined {
+  let current = segment;
+  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
+    if (current === '.' || current === '..') return 'dot segment';
+    if (round > 0 && (current.includes('/') || current.includes('\\'))) return 'encoded separator';
+    if (CONTROL.test(current)) return 'control character';
+    if (!current.includes('%')) return undefined;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(current);
+    } catch {
+      return 'malformed percent-encoding';
+    }
+    if (decoded === current) return undefined;
+    current = decoded;
+  }
+  return 'too many encoding layers';
+}
+
+/** Normalises the path part only (no query); shared by request paths and route literals. */
+export function normalizeSegments(pathname: string): { ok: true; path: string } | { ok: false; reason: string } {
+  if (FORBIDDEN_RAW.test(pathname)) return { ok: false, reason: 'forbidden character' };
+  if (!pathname.startsWith('/')) return { ok: false, reason: 'not an absolute path' };
+  if (FAST_PATH.test(pathname) && !DOT_SEGMENT.test(pathname)) return { ok: true, path: pathname };
+  const segments = pathname.slice(1).split('/');
+  const out: string[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment === '') {
+      // One trailing slash is kept (it is part of what is forwarded); `//` anywhere is refused
+      // rather than collapsed, so `//admin` can never be read as `/admin` (rou3 GHSA-x732-6j76-qmhm).
+      if (i === segments.length - 1) {
+        out.push('');
+        continue;
+      }
+      return { ok: false, reason: 'empty segment' };
+    }
+    const canonical = canonicalSegment(segment);
+    if (canonical === undefined) return { ok: false, reason: 'malformed percent-encoding' };
+    const problem = segmentProblem(canonical);
+    if (problem !== undefined) return { ok: false, reason: problem };
+    out.push(canonical);
+  }
+  return { ok: true, path: `/${out.join('/')}` };
+}
+
+/**
+ * Normalises a request path (with or without its query) before it is matched against routes.
+ *
+ * Percent-encoded unreserved characters are decoded and other escapes upper-cased, so `/%7Euser`
+ * and `/~user` match the same route. Nothing is collapsed or resolved: a path with an empty
+ * segment (`//admin`), a dot segment (`/a/../b`, `%2e%2E`, `%252e%252e`), an encoded `/` or `\`,
+ * a backslash or a control character is refused, because matching one reading of a path and
+ * forwarding another is how gateways were bypassed (Envoy CVE-2019-9901).
+ *
+ * @example
+ * normalizePath('/api/%7Ebob?x=1'); // { ok: true, path: '/api/~bob', search: '?x=1' }
+ * normalizePath('/api/%2e%2e/admin'); // { ok: false, reason: 'dot segment' }
+ */
+export function normalizePath(input: string): NormalizedPath {
+  if (input === '') return { ok: true, path: '/', search: '' };
+  const queryAt = input.indexOf('?');
+  const pathname = queryAt === -1 ? input : input.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : input.slice(queryAt);
+  if (FORBIDDEN_RAW.test(search)) return { ok: false, reason: 'forbidden character' };
+  const result = normalizeSegments(pathname);
+  return result.ok ? { ok: true, path: result.path, search } : result;
+}
