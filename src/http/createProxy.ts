@@ -241,17 +241,21 @@ export function createProxy(options: ProxyOptions): Proxy {
     const controller = new AbortController();
     let timedOut = false;
     let released = false;
-    const onClientAbort = () => controller.abort(clientSignal.reason);
     const timer = clock.setTimeout(() => {
       timedOut = true;
       controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
     }, timeoutMs);
-    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    // AbortSignal.any holds its sources weakly, so nothing needs removing when the body ends and
+    // the body can be handed on untouched; without it, a listener is removed when the body ends.
+    const linked = typeof AbortSignal.any === 'function';
+    const signal = linked ? AbortSignal.any([controller.signal, clientSignal]) : controller.signal;
+    const onClientAbort = () => controller.abort(clientSignal.reason);
+    if (!linked) clientSignal.addEventListener('abort', onClientAbort, { once: true });
     const release = () => {
       if (released) return;
       released = true;
       clock.clearTimeout(timer);
-      clientSignal.removeEventListener('abort', onClientAbort);
+      if (!linked) clientSignal.removeEventListener('abort', onClientAbort);
     };
 
     const hasBody = request.body !== null && request.method !== 'GET' && request.method !== 'HEAD';
@@ -261,7 +265,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         method: request.method,
         headers,
         body: hasBody ? request.body : null,
-        signal: controller.signal,
+        signal,
         // A proxy passes redirects to its client; following them could reach another origin. With
         // a streamed body, though, undici tees the body for every mode but 'error' and keeps the
         // unread branch, i.e. the whole upload, in memory (nodejs/undici#4058); a redirect answer
@@ -289,7 +293,9 @@ export function createProxy(options: ProxyOptions): Proxy {
         release();
         await upstream.body?.cancel().catch(() => {});
       }
-      return new Response(nullBody ? null : guardBody(upstream.body!, release), {
+      if (!nullBody && linked) release();
+      const body = nullBody ? null : linked ? upstream.body : guardBody(upstream.body!, release);
+      return new Response(body, {
         status: upstream.status,
         statusText: upstream.statusText,
         headers: responseHeaders,
