@@ -30,7 +30,7 @@ afterAll(async () => {
 // Each test gets its own key prefix, so tests never see each other's keys.
 storeConformance('redisStore', async () => {
   run += 1;
-  return { store: redisStore({ client, prefix: `conf${run}:` }), advance: (ms) => sleep(ms) };
+  return { store: redisStore({ client, prefix: `conf${run}:` }), advance: async (ms) => { await sleep(ms); } };
 });
 
 describe('redisStore on a real redis-server', () => {
