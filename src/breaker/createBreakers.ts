@@ -136,7 +136,7 @@ export function createBreakers(options?: BreakerOptions): Breakers {
     return circuit;
   };
 
-  const transition = (circuit: Circuit, to: BreakerState, reason: BreakerTransitionReason) => {
+  const transition = (circuit: Circuit, to: BreakerState, reason: BreakerTransitionReason, openMs?: number) => {
     const from = circuit.state;
     circuit.state = to;
     circuit.generation += 1;
@@ -148,7 +148,7 @@ export function createBreakers(options?: BreakerOptions): Breakers {
       from,
       to,
       reason,
-      ...(to === 'open' ? { openMs: circuit.openUntil - clock.now() } : {}),
+      ...(openMs === undefined ? {} : { openMs }),
     });
   };
 
@@ -182,7 +182,7 @@ export function createBreakers(options?: BreakerOptions): Breakers {
     const duration = Math.min(settings.openMs * 2 ** (circuit.opens - 1), settings.maxOpenMs);
     circuit.openUntil = now + duration;
     circuit.counter.reset();
-    transition(circuit, 'open', reason);
+    transition(circuit, 'open', reason, duration);
     write(circuit, { until: circuit.openUntil, opens: circuit.opens }, duration);
   };
 
@@ -208,7 +208,7 @@ export function createBreakers(options?: BreakerOptions): Breakers {
     circuit.openUntil = record.until;
     circuit.opens = Math.max(circuit.opens, record.opens);
     circuit.counter.reset();
-    transition(circuit, 'open', 'shared-state');
+    transition(circuit, 'open', 'shared-state', record.until - now);
   };
 
   const sync = (circuit: Circuit, now: number) => {
