@@ -10,16 +10,22 @@ import {
   type Instance,
   type Worker,
 } from '../../src/index.js';
-import type { DemoInstance, Group } from './instances.js';
+import { z } from 'zod';
+import {
+  httpWorker,
+  isHttpStatusError,
+  isUpstreamNetworkError,
+  type FetchLike,
+  type StandardSchemaV1,
+} from '../../src/http/index.js';
+import type { DemoInstance } from './instances.js';
 
 /**
  * The BFF (the seeds' hub): it knows, per user, which instances to call (a federation table read
  * through `lookupRouter`'s per-user cache), holds the per-instance tokens and policy hints it got at
- * login, and calls each instance over HTTP with a fetch worker.
- *
- * Note: `switchyard/http` will ship `httpWorker`, a hardened version of `getJson` below (path
- * safety, body limits, schema validation, Retry-After dates). It was not exported yet when this demo
- * was written, so the demo keeps its own twenty-line worker; swap it in when it lands.
+ * login, and calls each instance over HTTP with `httpWorker` from switchyard/http, which validates
+ * each answer with a zod schema and throws classified, redacted errors (403 → unauthorized, 404 →
+ * not-found, 5xx/network → retryable error).
  */
 
 /** What the BFF knows about the caller, per request. */
@@ -52,17 +58,6 @@ export interface Trace {
 
 export const newTrace = (): Trace => ({ startedAt: Date.now(), attempts: [] });
 
-/** A non-2xx answer: `status` is what switchyard's classifier reads (403 → unauthorized, 404 → not-found). */
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  constructor(
-    readonly status: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(`Upstream answered HTTP ${status}`);
-  }
-}
-
 export interface Session {
   /** Short-lived per-instance tokens the hub issued at login. */
   tokens: Record<string, string>;
@@ -70,69 +65,80 @@ export interface Session {
   hints: Record<string, string>;
 }
 
-function networkCause(error: unknown): TracedAttempt['result'] {
-  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
-  if (code === 'ECONNREFUSED') return 'refused';
-  // A kept-alive connection that the instance dropped (it crashed or was stopped).
-  return 'closed';
+/** The HTTP status each attempt got, keyed by the attempt's own signal (one per attempt). */
+const statusOf = new WeakMap<AbortSignal, number>();
+const recordingFetch: FetchLike = async (input, init) => {
+  const response = await fetch(input, init);
+  if (init?.signal) statusOf.set(init.signal, response.status);
+  return response;
+};
+
+function failureOf(error: unknown, signal: AbortSignal): TracedAttempt['result'] {
+  if (isHttpStatusError(error)) return error.status;
+  if (signal.aborted) return (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? 'timeout' : 'aborted';
+  if (isUpstreamNetworkError(error)) {
+    // Refused: nothing listens. Closed: a kept-alive connection the instance dropped (it stopped).
+    return (error.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'ECONNREFUSED' ? 'refused' : 'closed';
+  }
+  return undefined;
 }
 
-/** A small fetch worker: GETs `path` from the instance with its token and policy hint, returns the JSON. */
-export function getJson<T>(sessions: Map<string, Session>, path: (data: DemoData) => string): Worker<T, DemoData, DemoContext> {
+/**
+ * A worker for one BFF endpoint: switchyard/http's `httpWorker` with the caller's per-instance
+ * token and policy hint (and the demo's fault header), wrapped to trace what each attempt saw.
+ */
+export function getJson<T>(
+  sessions: Map<string, Session>,
+  path: (data: DemoData) => string,
+  schema: StandardSchemaV1<unknown, T>,
+): Worker<T, DemoData, DemoContext> {
+  const worker = httpWorker<T, DemoData, DemoContext>({
+    path: (call) => path(call.data),
+    schema,
+    fetch: recordingFetch,
+    headers: (instance, call) => {
+      const session = sessions.get(call.context.user);
+      const headers: Record<string, string> = {};
+      const token = session?.tokens[instance.id];
+      const hint = session?.hints[instance.id];
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      if (hint !== undefined) headers['x-policy-hint'] = hint;
+      const fault = call.context.faults?.[instance.id];
+      if (fault !== undefined) headers['x-demo-fault'] = fault;
+      return headers;
+    },
+  });
   return async (instance, call) => {
-    const session = sessions.get(call.context.user);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = session?.tokens[instance.id];
-    const hint = session?.hints[instance.id];
-    if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    if (hint !== undefined) headers['x-policy-hint'] = hint;
-    const fault = call.context.faults?.[instance.id];
-    if (fault !== undefined) headers['x-demo-fault'] = fault;
-
     const trace = call.context.trace;
-    const traced: TracedAttempt = { instanceId: instance.id, startMs: 0, endMs: undefined, result: undefined };
-    if (trace !== undefined) {
-      traced.startMs = Date.now() - trace.startedAt;
-      trace.attempts.push(traced);
-    }
-    const done = (result: TracedAttempt['result']) => {
-      if (trace !== undefined) traced.endMs = Date.now() - trace.startedAt;
-      traced.result = result;
-    };
-
-    let response: Response;
+    if (trace === undefined) return worker(instance, call);
+    const traced: TracedAttempt = { instanceId: instance.id, startMs: Date.now() - trace.startedAt, endMs: undefined, result: undefined };
+    trace.attempts.push(traced);
     try {
-      response = await fetch(new URL(path(call.data), instance.url), { headers, signal: call.signal });
+      const value = await worker(instance, call);
+      traced.result = statusOf.get(call.signal);
+      return value;
     } catch (error) {
-      const reason = call.signal.reason as { name?: string } | undefined;
-      done(call.signal.aborted ? (reason?.name === 'TimeoutError' ? 'timeout' : 'aborted') : networkCause(error));
+      traced.result = failureOf(error, call.signal);
       throw error;
+    } finally {
+      traced.endMs = Date.now() - trace.startedAt;
     }
-    done(response.status);
-    if (!response.ok) {
-      await response.body?.cancel();
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new HttpError(response.status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
-    }
-    return (await response.json()) as T;
   };
 }
 
-export interface DashboardTile {
-  instance: string;
-  groups: number;
-  members: number;
-}
+const groupSchema = z.object({ id: z.string(), name: z.string(), scope: z.string(), members: z.number(), instance: z.string() });
+const tileSchema = z.object({ instance: z.string(), groups: z.number(), members: z.number() });
+const profileSchema = z.object({
+  instance: z.string(),
+  user: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  groups: z.array(z.string()),
+});
 
-export interface ProfilePart {
-  instance: string;
-  user: string;
-  name?: string;
-  email?: string;
-  groups: string[];
-}
-
-export type SearchHit = Group & { instance: string };
+export type SearchHit = z.infer<typeof groupSchema>;
+export type DashboardTile = z.infer<typeof tileSchema>;
+export type ProfilePart = z.infer<typeof profileSchema>;
 
 /** The BFF's settings, chosen so the demo's slow instance (600 ms) is slower than its timeout. */
 export const BFF_POLICY = {
@@ -152,22 +158,22 @@ function operations(sessions: Map<string, Session>) {
   return {
     search: {
       operation: 'searchGroups',
-      worker: getJson<SearchHit[]>(sessions, (d) => `/groups?q=${encodeURIComponent(d.q ?? '')}`),
+      worker: getJson(sessions, (d) => `/groups?q=${encodeURIComponent(d.q ?? '')}`, z.array(groupSchema)),
       strategy: mergeAll(),
     },
     getGroup: {
       operation: 'getGroup',
-      worker: getJson<SearchHit>(sessions, (d) => `/groups/${encodeURIComponent(d.id ?? '')}`),
+      worker: getJson(sessions, (d) => `/groups/${encodeURIComponent(d.id ?? '')}`, groupSchema),
       strategy: firstSuccess(),
     },
     dashboard: {
       operation: 'dashboard',
-      worker: getJson<DashboardTile[]>(sessions, () => '/dashboard'),
+      worker: getJson(sessions, () => '/dashboard', z.array(tileSchema)),
       strategy: partialWithWarnings(),
     },
     profile: {
       operation: 'profile',
-      worker: getJson<ProfilePart[]>(sessions, () => '/profile'),
+      worker: getJson(sessions, () => '/profile', z.array(profileSchema)),
       strategy: requireInstance('cloud', mergeAll()),
     },
   };
