@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisStore, type RedisStore } from '../../src/stores/redis/index.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { leftoverResources, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { storeConformance } from '../stores/store.cases.js';
 
 let server: RedisServer;
@@ -24,7 +24,7 @@ afterAll(async () => {
   await client.quit();
   await server.dispose();
   await sleep(20);
-  expect(process.getActiveResourcesInfo().sort()).toEqual(resourcesBefore.sort());
+  expect(leftoverResources(resourcesBefore)).toEqual([]);
 });
 
 // Each test gets its own key prefix, so tests never see each other's keys.
