@@ -13,3 +13,15 @@ export type {
   RouteTable,
   RouteTarget,
 } from './types.js';
+export {
+  createRuntimeRouter,
+  type Forward,
+  type RuntimeHandleInit,
+  type RuntimeProxyOptions,
+  type RuntimeRouter,
+  type RuntimeRouterHooks,
+  type RuntimeRouterOptions,
+  type RuntimeRouterStats,
+  type TableLoadErrorState,
+  type TableLoadState,
+} from './createRuntimeRouter.js';

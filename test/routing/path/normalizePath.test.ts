@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { normalizePath } from '../../../src/routing/index.js';
+
+describe('normalizePath', () => {
+  it('keeps a plain path and splits off its query', () => {
+    expect(normalizePath('/api/users/1?x=1&y=%20')).toEqual({ ok: true, path: '/api/users/1', search: '?x=1&y=%20' });
+  });
+
+  it('decodes encoded unreserved characters and upper-cases the remaining escapes', () => {
+    expect(normalizePath('/%7euser/%41%2d%c3%a9')).toEqual({ ok: true, path: '/~user/A-%C3%A9', search: '' });
+  });
+
+  it('treats the empty string as the root', () => {
+    expect(normalizePath('')).toEqual({ ok: true, path: '/', search: '' });
+  });
+
+  it.each([
+    ['//evil.example/x', 'empty segment'],
+    ['/a//b', 'empty segment'],
+    ['/a/./b', 'dot segment'],
+    ['/a/%2e%2E/b', 'dot segment'],
+    ['/a/%252e%252e/b', 'dot segment'],
+    ['/a/%2F/b', 'encoded separator'],
+    ['/a/%5c..', 'encoded separator'],
+    ['/a\\..\\b', 'forbidden character'],
+    ['/a/%0d%0aSet-Cookie:x', 'control character'],
+    ['/a/%zz', 'malformed percent-encoding'],
+    ['http://evil.example/', 'not an absolute path'],
+    ['/a#frag', 'forbidden character'],
+  ])('refuses %s (%s)', (input, reason) => {
+    expect(normalizePath(input)).toEqual({ ok: false, reason });
+  });
+
+  it('keeps one trailing slash', () => {
+    expect(normalizePath('/a/b/')).toEqual({ ok: true, path: '/a/b/', search: '' });
+  });
+});
