@@ -33,6 +33,30 @@ const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
 })();
 `;
 
+/**
+ * Loads every subpath of the `exports` map with import and require. A subpath may fail only
+ * because an optional peer dependency it needs (ioredis, pg, …) is not installed.
+ */
+const SUBPATHS = `
+const { createRequire } = require('node:module');
+const pkg = require('switchyard/package.json');
+const peers = Object.keys({ ...pkg.peerDependencies, ...pkg.peerDependenciesMeta });
+const subpaths = Object.keys(pkg.exports).filter((key) => key !== './package.json').map((key) => key.replace(/^\\./, 'switchyard'));
+const verdict = (error) => {
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(String(error && error.message));
+  return missing && peers.some((peer) => missing[1] === peer || missing[1].startsWith(peer + '/')) ? 'needs ' + missing[1] : 'FAIL ' + (error && error.code);
+};
+(async () => {
+  for (const subpath of subpaths) {
+    let esm = 'ok';
+    let cjs = 'ok';
+    await import(subpath).catch((error) => (esm = verdict(error)));
+    try { require(subpath); } catch (error) { cjs = verdict(error); }
+    console.log(subpath, 'import:', esm, 'require:', cjs);
+  }
+})();
+`;
+
 const EXPECTED = ['["cloud:a","cloud:b","enterprise-acme:a","enterprise-acme:b"]', 'NOT_FOUND', 'true', ''].join('\n');
 
 describe('the packed package', () => {
@@ -53,6 +77,7 @@ describe('the packed package', () => {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project });
     await writeFile(join(project, 'esm.mjs'), ESM);
     await writeFile(join(project, 'cjs.cjs'), CJS);
+    await writeFile(join(project, 'subpaths.cjs'), SUBPATHS);
   }, 120_000);
 
   afterAll(async () => {
@@ -77,6 +102,12 @@ describe('the packed package', () => {
     );
     const own = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string; type: string };
     expect(stdout.trim()).toBe(`${own.name} ${own.type}`);
+  });
+
+  it('loads every subpath of the exports map with import and require', async () => {
+    const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: join(dir, 'consumer') });
+    expect(stdout).toContain('switchyard import: ok require: ok');
+    expect(stdout).not.toContain('FAIL');
   });
 
   it('ships the ESM and CJS builds with their own type declarations', () => {
