@@ -1,6 +1,6 @@
 import { systemClock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { memoryStore } from '../stores/memory/memoryStore.js';
+import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
 import { canonicalKey } from './canonicalKey.js';
 import { decodeEntry, encodeEntry } from './_entry.js';
 import type { DedupHooks } from './hooks.js';
@@ -64,7 +64,10 @@ interface Job {
   readonly operation: string;
   readonly params: string;
   readonly principal: string;
-  readonly controller: AbortController;
+  /** Created on first use: a cache hit never needs one. */
+  controller: AbortController | undefined;
+  /** Every caller left before the execution started. */
+  abandoned: boolean;
   readonly waiters: Set<Waiter>;
   settled: boolean;
   /** Invalidated while running: its result is returned to its callers but never cached. */
@@ -77,6 +80,7 @@ interface CacheTarget {
 }
 
 const SKIPPED: StoreResult<never> = { ok: false };
+const STORE_KEY_MEMO = 1_000;
 
 function invalidInput(message: string): SwitchyardError {
   return new SwitchyardError('INVALID_INPUT', message);
@@ -148,6 +152,10 @@ export function createDedup(options: DedupOptions = {}): Dedup {
   const storeRetryMs = parsed.storeRetryMs ?? DEDUP_DEFAULTS.storeRetryMs;
   const namespace = parsed.namespace ?? DEDUP_DEFAULTS.namespace;
   const hooks: DedupHooks = parsed.on ?? {};
+  // The memory store answers in microtasks: no timer is needed to bound it.
+  const unbounded = isMemoryStore(store);
+  // Hashing is the main cost of a cache hit; hot keys repeat, so remember their store keys.
+  const storeKeys = new Map<string, string>();
 
   const flights = new Map<string, Job>();
   const refreshing = new Map<string, Job>();
@@ -166,6 +174,15 @@ export function createDedup(options: DedupOptions = {}): Dedup {
   /** Runs one store call, bounded by `storeTimeoutMs`; failures are reported and never thrown. */
   function guarded<T>(operation: string, phase: 'get' | 'set', call: () => Promise<T>): Promise<StoreResult<T>> {
     if (storeUnavailableUntil !== 0 && clock.now() < storeUnavailableUntil) return Promise.resolve(SKIPPED);
+    if (unbounded) {
+      return call().then(
+        (value) => ({ ok: true, value }),
+        (error: unknown) => {
+          emit('storeError', { operation, phase, timedOut: false, error });
+          return SKIPPED;
+        },
+      );
+    }
     return new Promise((resolve) => {
       let done = false;
       const fail = (timedOut: boolean, error: unknown) => {
@@ -218,18 +235,24 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       operation,
       params,
       principal,
-      controller: new AbortController(),
+      controller: undefined,
+      abandoned: false,
       waiters: new Set(),
       settled: false,
       detached: false,
     };
   }
 
+  function signalOf(job: Job): AbortSignal {
+    job.controller ??= new AbortController();
+    return job.controller.signal;
+  }
+
   function refresh(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget): void {
     if (refreshing.has(job.mapKey) || flights.get(job.mapKey) !== job) return;
     const background = newJob(job.mapKey, job.operation, job.params, job.principal);
     refreshing.set(job.mapKey, background);
-    void attempt(execute, background.controller.signal).then((result) => {
+    void attempt(execute, signalOf(background)).then((result) => {
       if (refreshing.get(job.mapKey) === background) refreshing.delete(job.mapKey);
       if (result.ok) write(background, cache, result.value);
       else emit('refreshError', { operation: job.operation, error: result.error });
@@ -270,10 +293,10 @@ export function createDedup(options: DedupOptions = {}): Dedup {
         }
       }
       // Every caller left while the store answered: nobody needs the execution.
-      if (job.controller.signal.aborted) return { ok: false, error: aborted(job.controller.signal.reason) };
+      if (job.abandoned) return { ok: false, error: aborted(undefined) };
     }
     emit('miss', { operation: job.operation, cacheChecked });
-    const result = await attempt(execute, job.controller.signal);
+    const result = await attempt(execute, signalOf(job));
     // Started before the callers are answered, so a caller that comes right after finds the entry.
     if (result.ok && cache) write(job, cache, result.value);
     return result;
@@ -294,7 +317,8 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     job.waiters.delete(waiter);
     if (job.waiters.size > 0 || job.settled) return;
     if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
-    job.controller.abort(reason);
+    job.abandoned = true;
+    job.controller?.abort(reason);
   }
 
   function join<R>(job: Job, signal: AbortSignal | undefined): Promise<R> {
@@ -314,6 +338,16 @@ export function createDedup(options: DedupOptions = {}): Dedup {
 
   function start(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget | undefined): void {
     void work(job, execute, cache).then((result) => settle(job, result));
+  }
+
+  function storeKeyOf(job: Job): string {
+    let key = storeKeys.get(job.mapKey);
+    if (key === undefined) {
+      if (storeKeys.size >= STORE_KEY_MEMO) storeKeys.clear();
+      key = storeKey(namespace, job.operation, job.params, job.principal);
+      storeKeys.set(job.mapKey, key);
+    }
+    return key;
   }
 
   function run<R>(input: DedupInput, execute: (signal: AbortSignal) => Promise<R>): Promise<R> {
@@ -342,7 +376,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       flights.set(mapKey, job);
       const ttlMs = input.ttlMs ?? ttlDefault;
       const answer = join<R>(job, signal);
-      start(job, execute, ttlMs > 0 ? { key: storeKey(namespace, operation, params, owner), ttlMs } : undefined);
+      start(job, execute, ttlMs > 0 ? { key: storeKeyOf(job), ttlMs } : undefined);
       return answer;
     } catch (error) {
       return Promise.reject(error);

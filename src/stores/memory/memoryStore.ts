@@ -2,8 +2,8 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
-import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Store } from '../types.js';
+import { checkTtl } from './checkTtl.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -30,12 +30,14 @@ const schema = z
   .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() })
   .strict();
 
-/** Rejects a TTL no store can keep: every store in switchyard accepts the same range. */
-export function checkTtl(ttlMs: unknown): number {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new SwitchyardError('INVALID_INPUT', `Expected \`ttlMs\` to be a finite number > 0, got ${String(ttlMs)}`);
-  }
-  return Math.ceil(ttlMs);
+const memoryStores = new WeakSet<Store>();
+
+/**
+ * True for a store made by {@link memoryStore}: it answers in microtasks and cannot hang, so
+ * callers may skip their timeout around it.
+ */
+export function isMemoryStore(store: Store): boolean {
+  return memoryStores.has(store);
 }
 
 /**
@@ -56,7 +58,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     ttlResolution: 0,
     perf: { now: () => clock.now() },
   });
-  return {
+  const store: Store = {
     get: async (key) => cache.get(key),
     set: async (key, value, { ttlMs }) => {
       cache.set(key, value, { ttl: checkTtl(ttlMs) });
@@ -68,4 +70,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
     },
   };
+  memoryStores.add(store);
+  return store;
 }
