@@ -101,7 +101,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
   const instances = [...options.instances];
   const healthy = new Map<string, boolean>();
   const timers = new Map<string, unknown>();
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, { controller: AbortController; timer: unknown }>();
   let run = 0;
   let started = false;
 
@@ -132,8 +132,8 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
 
   const checkOnce = (instance: Instance, current: number) => {
     const controller = new AbortController();
-    running.set(instance.id, controller);
     const timer = clock.setTimeout(() => controller.abort(new HealthCheckTimeout('Health check timed out')), timeoutMs);
+    running.set(instance.id, { controller, timer });
     let checked: Promise<boolean | void>;
     try {
       checked = options.check(instance, controller.signal);
@@ -142,7 +142,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
     }
     const finish = (state: HealthCheckState) => {
       clock.clearTimeout(timer);
-      if (current !== run || running.get(instance.id) !== controller) return;
+      if (current !== run || running.get(instance.id)?.controller !== controller) return;
       running.delete(instance.id);
       // Frees the race's abort listener, and tells a check that ignored its signal it was abandoned.
       controller.abort(new HealthCheckTimeout('Health check finished'));
@@ -175,9 +175,12 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       run += 1;
       for (const timer of timers.values()) clock.clearTimeout(timer);
       timers.clear();
-      const controllers = [...running.values()];
+      const checks = [...running.values()];
       running.clear();
-      for (const controller of controllers) controller.abort(new HealthCheckTimeout('Health checks stopped'));
+      for (const { controller, timer } of checks) {
+        clock.clearTimeout(timer);
+        controller.abort(new HealthCheckTimeout('Health checks stopped'));
+      }
     },
     isHealthy(instanceId) {
       return healthy.get(instanceId) ?? true;

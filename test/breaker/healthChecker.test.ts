@@ -14,6 +14,7 @@ beforeEach(() => {
   vi.setSystemTime(0);
 });
 afterEach(() => {
+  expect(vi.getTimerCount()).toBe(0);
   vi.useRealTimers();
 });
 
@@ -143,6 +144,7 @@ test('stop clears every timer and aborts running checks', async () => {
   await flush();
   expect(vi.getTimerCount()).toBe(2);
   health.stop();
+  expect(vi.getTimerCount()).toBe(0);
   await flush();
   expect(vi.getTimerCount()).toBe(0);
   expect(checked.find((c) => c.id === 'b')?.signal.aborted).toBe(true);
