@@ -1,0 +1,338 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isSwitchyardError } from '../../../src/index.js';
+import {
+  createRuntimeRouter,
+  type Forward,
+  type RouteTable,
+  type RuntimeRouterOptions,
+  type TableLoadErrorState,
+} from '../../../src/routing/index.js';
+
+const TABLES: Record<string, RouteTable> = {
+  fn1: { '/api/*': 'https://api-v1.internal', '/*': 'https://frontend.internal' },
+  fn2: { '/orders/*': 'https://orders.internal' },
+};
+
+function loader(tables: Record<string, RouteTable | null> = { ...TABLES }) {
+  const calls: string[] = [];
+  const load = async (key: string) => {
+    calls.push(key);
+    const table = tables[key];
+    if (table === undefined) throw new Error(`no such function ${key} in postgres://secret@db`);
+    return table;
+  };
+  return { load, calls, tables };
+}
+
+/** A forward that answers with the URL it was asked to reach, so tests see where a request went. */
+const echo: Forward = async (_request, target) => new Response(target.url, { status: 200 });
+
+function router(options: Partial<RuntimeRouterOptions> & Pick<RuntimeRouterOptions, 'load'>) {
+  return createRuntimeRouter({ forward: echo, ...options });
+}
+
+async function targetOf(r: ReturnType<typeof router>, key: string, path: string): Promise<string | null> {
+  return (await r.match(key, { path }))?.target?.url ?? null;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('table cache', () => {
+  it('loads a table once and serves it from the cache until the TTL passes', async () => {
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/api/a' });
+    vi.advanceTimersByTime(999);
+    await r.match('fn1', { path: '/api/b' });
+    expect([source.calls, r.stats()]).toEqual([['fn1'], { hits: 1, misses: 1, loads: 1, errors: 0, size: 1, ttlMs: 1_000 }]);
+  });
+
+  it('loads the table again once the TTL has passed, and routes by the new table', async () => {
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    expect(await targetOf(r, 'fn1', '/api/a')).toBe('https://api-v1.internal/a');
+    source.tables.fn1 = { '/api/*': 'https://api-v2.internal' };
+    vi.advanceTimersByTime(1_001);
+    expect([await targetOf(r, 'fn1', '/api/a'), source.calls.length]).toEqual(['https://api-v2.internal/a', 2]);
+  });
+
+  it('uses a TTL of five minutes by default', async () => {
+    const source = loader();
+    const r = router({ load: source.load });
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(300_000);
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(1);
+    await r.match('fn1', { path: '/' });
+    expect([source.calls.length, r.stats().ttlMs]).toEqual([2, 300_000]);
+  });
+
+  it('shares one load between concurrent lookups of the same key', async () => {
+    let release!: (table: RouteTable) => void;
+    let loads = 0;
+    const r = router({
+      load: () => {
+        loads += 1;
+        return new Promise<RouteTable>((resolve) => (release = resolve));
+      },
+    });
+    const pending = Promise.all([1, 2, 3].map((i) => r.match('fn1', { path: `/api/${i}` })));
+    release(TABLES.fn1!);
+    const matches = await pending;
+    expect([loads, matches.map((m) => m?.target?.url)]).toEqual([
+      1,
+      ['https://api-v1.internal/1', 'https://api-v1.internal/2', 'https://api-v1.internal/3'],
+    ]);
+  });
+
+  it('keeps tables of different keys apart', async () => {
+    const r = router({ load: loader().load });
+    expect([await targetOf(r, 'fn1', '/orders/1'), await targetOf(r, 'fn2', '/orders/1')]).toEqual([
+      'https://frontend.internal/orders/1',
+      'https://orders.internal/1',
+    ]);
+  });
+
+  it('evicts the least recently used table beyond maxTables', async () => {
+    const source = loader({ a: {}, b: {}, c: {} });
+    const r = router({ load: source.load, maxTables: 2 });
+    await r.match('a', { path: '/' });
+    await r.match('b', { path: '/' });
+    await r.match('a', { path: '/' });
+    await r.match('c', { path: '/' });
+    await r.match('a', { path: '/' });
+    await r.match('b', { path: '/' });
+    expect(source.calls).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('holds no timer while tables are cached', async () => {
+    const r = router({ load: loader().load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    await r.handle('fn2', new Request('http://gw.local/orders/1'));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('treats a loader answer of null as a table without routes', async () => {
+    const r = router({ load: async () => null });
+    expect(await r.match('fn', { path: '/anything' })).toBeNull();
+  });
+});
+
+describe('invalidate, clear, cleanup', () => {
+  it('invalidate(key) makes the next lookup load that key again', async () => {
+    const source = loader();
+    const r = router({ load: source.load });
+    await r.match('fn1', { path: '/' });
+    await r.match('fn2', { path: '/' });
+    r.invalidate('fn1');
+    await r.match('fn1', { path: '/' });
+    await r.match('fn2', { path: '/' });
+    expect(source.calls).toEqual(['fn1', 'fn2', 'fn1']);
+  });
+
+  it('does not cache the result of a load that was in flight when its key was invalidated', async () => {
+    const releases: ((table: RouteTable) => void)[] = [];
+    const r = router({ load: () => new Promise<RouteTable>((resolve) => releases.push(resolve)) });
+    const first = r.match('fn', { path: '/x' });
+    r.invalidate('fn');
+    const second = r.match('fn', { path: '/x' });
+    releases[1]!({ '/*': 'https://new.internal' });
+    releases[0]!({ '/*': 'https://old.internal' });
+    await Promise.all([first, second]);
+    expect(await targetOf(r, 'fn', '/x')).toBe('https://new.internal/x');
+  });
+
+  it('clear() drops every table so each key loads again', async () => {
+    const source = loader();
+    const r = router({ load: source.load });
+    await r.match('fn1', { path: '/' });
+    await r.match('fn2', { path: '/' });
+    r.clear();
+    const sizeAfterClear = r.stats().size;
+    await r.match('fn1', { path: '/' });
+    expect([sizeAfterClear, source.calls]).toEqual([0, ['fn1', 'fn2', 'fn1']]);
+  });
+
+  it('cleanup() removes only tables past their TTL and says how many', async () => {
+    const r = router({ load: loader().load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(600);
+    await r.match('fn2', { path: '/' });
+    vi.advanceTimersByTime(401);
+    expect([r.cleanup(), r.stats().size]).toEqual([1, 1]);
+  });
+
+  it('cleanup() removes nothing while every table is fresh', async () => {
+    const r = router({ load: loader().load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    expect(r.cleanup()).toBe(0);
+  });
+});
+
+describe('validation when a table loads', () => {
+  it('rejects a bad first table with an error naming the bad pattern', async () => {
+    const r = router({ load: async () => ({ '/ok/*': 'https://ok.internal', '/bad/**/x': 'https://x.internal' }) });
+    const error = await r.match('fn', { path: '/ok/1' }).catch((e: unknown) => e);
+    expect(isSwitchyardError(error) && [error.code, error.message]).toEqual([
+      'INVALID_CONFIG',
+      'Route table for `fn` was rejected: Expected `routes["/bad/**/x"].path` to be a valid route pattern (`**` may only be the last segment), got "/bad/**/x"',
+    ]);
+  });
+
+  it('keeps serving the last good table when a reload brings a bad one', async () => {
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    source.tables.fn1 = { '/api/:id/:id': 'https://broken.internal' };
+    vi.advanceTimersByTime(1_001);
+    const served = await targetOf(r, 'fn1', '/api/a');
+    expect([served, source.calls.length]).toEqual(['https://api-v1.internal/a', 2]);
+  });
+
+  it('reports the rejected table to on.loadError, naming the key and pattern and saying the old one was kept', async () => {
+    const source = loader();
+    const seen: TableLoadErrorState[] = [];
+    const r = router({ load: source.load, on: { loadError: (state) => seen.push(state) } });
+    await r.match('fn1', { path: '/' });
+    source.tables.fn1 = { '/api/:id/:id': 'https://broken.internal' };
+    r.invalidate('fn1');
+    await r.match('fn1', { path: '/' });
+    expect(seen.map((s) => [s.key, s.kept, (s.error as Error).message])).toEqual([
+      ['fn1', true, 'Expected `routes["/api/:id/:id"].path` to be a valid route pattern (repeats the parameter `:id`), got "/api/:id/:id"'],
+    ]);
+  });
+
+  it('after a rejected reload, serves the last good table for another TTL before trying again', async () => {
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    source.tables.fn1 = { 'no-slash': 'https://broken.internal' };
+    vi.advanceTimersByTime(1_001);
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(1_000);
+    await r.match('fn1', { path: '/' });
+    expect([source.calls.length, r.stats().errors]).toEqual([2, 1]);
+  });
+
+  it('rejects with a message that does not repeat the loader error when there is no table to fall back on', async () => {
+    const r = router({ load: loader().load });
+    const error = await r.match('missing', { path: '/' }).catch((e: unknown) => e);
+    expect(isSwitchyardError(error) && [error.code, error.message, (error.cause as Error).message]).toEqual([
+      'UPSTREAM_ERROR',
+      'Route table for `missing` could not be loaded',
+      'no such function missing in postgres://secret@db',
+    ]);
+  });
+
+  it('does not let a throwing hook change the answer', async () => {
+    const r = router({
+      load: loader().load,
+      on: {
+        load: () => {
+          throw new Error('logger down');
+        },
+      },
+    });
+    expect(await targetOf(r, 'fn2', '/orders/5')).toBe('https://orders.internal/5');
+  });
+});
+
+describe('handle', () => {
+  it('returns null when nothing matches so the app can run its own handler', async () => {
+    const r = router({ load: loader().load });
+    expect(await r.handle('fn2', new Request('http://gw.local/checkout'))).toBeNull();
+  });
+
+  it('forwards a matching request to the built target URL', async () => {
+    const r = router({ load: loader().load });
+    const response = await r.handle('fn1', new Request('http://gw.local/api/users/1?x=2'));
+    expect([response?.status, await response?.text()]).toEqual([200, 'https://api-v1.internal/users/1?x=2']);
+  });
+
+  it('matches init.path (the raw request target) instead of the parsed Request URL', async () => {
+    const r = router({ load: loader().load });
+    const response = await r.handle('fn1', new Request('http://gw.local/'), { path: '/api/raw' });
+    expect(await response?.text()).toBe('https://api-v1.internal/raw');
+  });
+
+  it('passes the client address and signal through to forward', async () => {
+    let seen: unknown;
+    const controller = new AbortController();
+    const r = createRuntimeRouter({
+      load: loader().load,
+      forward: async (_request, _target, _match, init) => {
+        seen = init;
+        return new Response('ok');
+      },
+    });
+    await r.handle('fn1', new Request('http://gw.local/api/a'), { clientAddress: '203.0.113.9', signal: controller.signal });
+    expect(seen).toEqual({ clientAddress: '203.0.113.9', signal: controller.signal });
+  });
+
+  it('answers 400 for a path it refuses (//admin) without consulting the table', async () => {
+    const source = loader();
+    const r = router({ load: source.load });
+    const response = await r.handle('fn1', new Request('http://gw.local/'), { path: '//admin' });
+    expect([response?.status, await response?.json(), source.calls]).toEqual([400, { error: 'Bad request' }, []]);
+  });
+
+  it("returns null for a refused path when invalidPath is 'pass'", async () => {
+    const r = router({ load: loader().load, invalidPath: 'pass' });
+    expect(await r.handle('fn1', new Request('http://gw.local/'), { path: '/api/%2e%2e/admin' })).toBeNull();
+  });
+
+  it('answers 503 with a generic body when every target of the route is unavailable', async () => {
+    const r = router({ load: loader().load, isAvailable: () => false });
+    const response = await r.handle('fn2', new Request('http://gw.local/orders/1'));
+    const body = await response?.text();
+    expect([response?.status, JSON.parse(body!), body?.includes('internal')]).toEqual([
+      503,
+      { error: 'No upstream available', target: '/orders/*' },
+      false,
+    ]);
+  });
+
+  it('spreads a weighted route over its targets and skips an unavailable one', async () => {
+    const down = new Set(['b']);
+    const r = router({
+      load: async () => [
+        {
+          path: '/*',
+          targets: [
+            { url: 'https://a.internal', id: 'a', weight: 2 },
+            { url: 'https://b.internal', id: 'b', weight: 1 },
+            { url: 'https://c.internal', id: 'c', weight: 1 },
+          ],
+        },
+      ],
+      isAvailable: (id) => !down.has(id),
+    });
+    const hosts: string[] = [];
+    for (let i = 0; i < 6; i++) hosts.push(new URL(await (await r.handle('k', new Request('http://gw.local/x')))!.text()).host);
+    expect(hosts.sort()).toEqual(['a.internal', 'a.internal', 'a.internal', 'a.internal', 'c.internal', 'c.internal']);
+  });
+});
+
+describe('options', () => {
+  it('rejects a ttlMs of 0', () => {
+    expect(() => createRuntimeRouter({ load: async () => null, ttlMs: 0 })).toThrow(
+      'Expected `options.ttlMs` to be a finite number > 0, got 0',
+    );
+  });
+
+  it('rejects bad proxy options at creation, naming the field', () => {
+    expect(() => createRuntimeRouter({ load: async () => null, proxy: { timeoutMs: -1 } })).toThrow(
+      'Expected `proxy.timeoutMs` to be a finite number > 0, got -1',
+    );
+  });
+
+  it('rejects an options object without load', () => {
+    expect(() => createRuntimeRouter({} as RuntimeRouterOptions)).toThrow('Expected `options.load` to be a function');
+  });
+});
