@@ -12,22 +12,45 @@ export function clientAddress(req: IncomingMessage): string | undefined {
   return address === undefined ? undefined : normaliseAddress(address);
 }
 
-/** A pull-based web stream over a Node readable: it reads only when the consumer asks (backpressure). */
+/**
+ * A pull-based web stream over a Node request: the socket is resumed only while the consumer asks
+ * for data (backpressure), and each chunk is handed on as is. (`read()`-based iteration would
+ * concatenate buffered chunks into fresh copies.)
+ */
 function streamOf(req: IncomingMessage): ReadableStream<Uint8Array> {
-  const iterator = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let detach = () => {};
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        try {
-          const { done, value } = await iterator.next();
-          if (done) controller.close();
-          else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-        } catch (error) {
+      start(controller) {
+        const onData = (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        };
+        const onEnd = () => {
+          detach();
+          controller.close();
+        };
+        const onError = (error: Error) => {
+          detach();
           controller.error(error);
-        }
+        };
+        detach = () => {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('error', onError);
+        };
+        req.pause();
+        req.on('data', onData);
+        req.once('end', onEnd);
+        req.once('error', onError);
       },
-      async cancel() {
-        await iterator.return?.();
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        // The upstream stopped reading; discard the rest so the client still gets an answer.
+        detach();
+        req.resume();
       },
     },
     { highWaterMark: 0 },
