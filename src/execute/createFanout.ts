@@ -237,7 +237,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       validateCall(input, false);
       return (await runWith({ ...input, strategy: collectStrategy }, config(input))).value;
     },
-    run(input: AnyRun & { dedup?: OperationDedupOptions | false }) {
+    async run(input: AnyRun & { dedup?: OperationDedupOptions | false }) {
       validateCall(input, true);
       return runShared(input, config(input), input.dedup);
     },

@@ -142,14 +142,8 @@ export function execute<T, R, Data, Ctx>(
         return;
       }
       release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
-      const now = offset();
+      const now = closeAttempts(by);
       for (const entry of entries) {
-        for (const attempt of entry.report.attempts) {
-          if (attempt.endMs === undefined) {
-            attempt.endMs = now;
-            attempt.result = by === 'deadline' ? 'timeout' : 'cancelled';
-          }
-        }
         if (entry.outcome !== undefined) continue;
         entry.report.cancelled = true;
         let outcome: Outcome<T>;
@@ -169,13 +163,7 @@ export function execute<T, R, Data, Ctx>(
         }
         record(entry, outcome);
       }
-      const report: FanoutReport = {
-        operation,
-        startedAt,
-        durationMs: now,
-        finishedBy: by,
-        instances: entries.map((entry) => entry.report),
-      };
+      const report = reportOf(by, now);
       let value: R;
       try {
         value = strategy.combine(responses);
@@ -188,10 +176,39 @@ export function execute<T, R, Data, Ctx>(
       resolve({ value, responses, report });
     };
 
+    /** Ends every attempt still open at the current offset, for the report. */
+    const closeAttempts = (by: FanoutReport['finishedBy']) => {
+      const now = offset();
+      for (const entry of entries) {
+        for (const attempt of entry.report.attempts) {
+          if (attempt.endMs === undefined) {
+            attempt.endMs = now;
+            attempt.result = by === 'deadline' ? 'timeout' : 'cancelled';
+          }
+        }
+      }
+      return now;
+    };
+
+    const reportOf = (by: FanoutReport['finishedBy'], now: number): FanoutReport => ({
+      operation,
+      startedAt,
+      durationMs: now,
+      finishedBy: by,
+      instances: entries.map((entry) => entry.report),
+    });
+
     const onCallerAbort = () => {
       if (finished) return;
       release(signal?.reason ?? REASONS.callerAborted);
-      for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
+      const now = closeAttempts('aborted');
+      for (const entry of entries) {
+        if (entry.outcome !== undefined) continue;
+        entry.permit?.release();
+        entry.report.cancelled = true;
+      }
+      // Observers still get the timeline of an aborted call (what ran, for how long).
+      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('aborted', now) });
       reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
     };
 

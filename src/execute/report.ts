@@ -30,6 +30,7 @@ export interface FanoutReport {
   /** Epoch ms when the call started. */
   startedAt: number;
   durationMs: number;
-  finishedBy: 'all-settled' | 'early-finish' | 'deadline';
+  /** `aborted`: the caller's signal aborted; the call rejected with `ABORTED`. */
+  finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted';
   instances: InstanceReport[];
 }

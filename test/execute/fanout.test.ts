@@ -316,3 +316,22 @@ describe('invalid options', () => {
     expect(() => staticRouter([cloud, acme, { ...conf, id: 'cloud' }])).toThrow(/`instances.2.id` to be unique/);
   });
 });
+
+describe('finish hook on abort', () => {
+  it('reports the timeline of an aborted call to on.finish', async () => {
+    const reports: string[] = [];
+    const fanout = createFanout({
+      router: staticRouter(seedInstances),
+      on: { finish: (s) => reports.push(`${s.report.finishedBy}:${s.report.instances.map((i) => `${i.instanceId}=${i.attempts.map((a) => a.result).join('/')}`).join(',')}`) },
+    });
+    const { worker } = scripted<number>({ cloud: ok(1, 10), 'enterprise-acme': hang, 'enterprise-conf': hang });
+    const caller = new AbortController();
+    const promise = fanout.collect({ operation: 'get', data: {}, context: {}, worker, signal: caller.signal });
+    promise.catch(() => {});
+    await vi.advanceTimersByTimeAsync(50);
+    caller.abort();
+    await expect(promise).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(reports).toEqual(['aborted:cloud=success,enterprise-acme=cancelled,enterprise-conf=cancelled']);
+    expectNothingLeft([caller.signal]);
+  });
+});
