@@ -145,3 +145,18 @@ test('an unreadable record is treated as absent', async () => {
   await flush();
   expect(two.state('a')).toBe('closed');
 });
+
+test('two registries share an open breaker through the memory store, which forgets it when the open duration ends', async () => {
+  const { memoryStore } = await import('../../src/stores/memory/index.js');
+  // lru-cache takes a write at time 0 for one without a start, which never expires.
+  vi.setSystemTime(1_000);
+  const store = memoryStore();
+  const { one, two } = replicas(store);
+  trip(one);
+  await flush();
+  two.admit([a], 'op');
+  await flush();
+  expect(two.state('a')).toBe('open');
+  vi.advanceTimersByTime(10_001);
+  expect(await store.get('switchyard:breaker:a')).toBeUndefined();
+});
