@@ -48,14 +48,16 @@ const targetUrl = expected<string>(
   (v) => parseTargetUrl(v) !== undefined,
 );
 
-const headerConditions = expected<Record<string, HeaderCondition>>(
+const headerConditions = expected<Record<string, HeaderCondition | undefined>>(
   'an object of header names to an exact value or a RegExp',
   (v) =>
     typeof v === 'object' &&
     v !== null &&
     !Array.isArray(v) &&
     !(v instanceof RegExp) &&
-    Object.entries(v).every(([name, condition]) => TOKEN.test(name) && (typeof condition === 'string' || condition instanceof RegExp)),
+    Object.entries(v).every(
+      ([name, condition]) => TOKEN.test(name) && (condition === undefined || typeof condition === 'string' || condition instanceof RegExp),
+    ),
 );
 
 const methods = expected<string[]>(
@@ -186,7 +188,9 @@ export function compileTable(table: RouteTable): CompiledRoute[] {
       info: Object.freeze(info),
       pattern,
       methods: upper === undefined ? undefined : new Set(upper),
-      headers: Object.entries(valid.headers ?? {}).map(([name, condition]) => [name.toLowerCase(), headerTest(condition)] as const),
+      headers: Object.entries(valid.headers ?? {}).flatMap(([name, condition]) =>
+        condition === undefined ? [] : [[name.toLowerCase(), headerTest(condition)] as const],
+      ),
       targets,
     } satisfies CompiledRoute;
   });

@@ -36,10 +36,10 @@ export interface RouteDefinition {
   methods?: readonly string[];
   /**
    * Headers the request must carry (names case-insensitive), each with its exact value or a RegExp
-   * its value must match.
+   * its value must match. An `undefined` entry sets no condition.
    * @default no header condition
    */
-  headers?: Readonly<Record<string, HeaderCondition>>;
+  headers?: Readonly<Record<string, HeaderCondition | undefined>>;
   /**
    * Label used in logs and in error bodies (`{ error, target }`), so clients never see an upstream URL.
    * @default the path pattern
