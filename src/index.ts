@@ -26,6 +26,8 @@ export {
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
 export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
+export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
+export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';
 
 export type { Strategy, GenericStrategy, TypeLambda, ApplyLambda, ResultOf } from './combine/types.js';
 export { firstSuccess, type FirstSuccessOptions } from './combine/firstSuccess.js';
@@ -59,6 +61,9 @@ export {
   type Permit,
   type HealthChecker,
   type HealthCheckerOptions,
+  type HealthCheckState,
+  type BreakerStoreErrorState,
+  type BreakerTransitionReason,
 } from './breaker/index.js';
 
 export {
