@@ -83,6 +83,22 @@ describe('redisStore on a real redis-server', () => {
     expect(client.status).toBe('ready');
   });
 
+  it('deletes by prefix through a client that has an ioredis keyPrefix', async () => {
+    const prefixed = new Redis(server.url, { keyPrefix: 'app:', enableOfflineQueue: false, lazyConnect: true });
+    await prefixed.connect();
+    try {
+      const store = redisStore({ client: prefixed, prefix: 'kp:' });
+      await store.set('op:1', 'v', { ttlMs: 10_000 });
+      await store.set('keep', 'v', { ttlMs: 10_000 });
+      expect(await client.exists('app:kp:op:1')).toBe(1);
+      await store.deletePrefix('op:');
+      expect(await store.get('op:1')).toBeUndefined();
+      expect(await store.get('keep')).toBe('v');
+    } finally {
+      await prefixed.quit();
+    }
+  });
+
   it('requires exactly one of client and url', () => {
     expect(() => redisStore({})).toThrow('Expected exactly one of `client` and `url`, got neither');
     expect(() => redisStore({ client, url: server.url })).toThrow('got both');
