@@ -14,7 +14,7 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
-  // p-limit ships ESM only; bundling it keeps `require('switchyard')` working on every
-  // Node >= 20 without require(esm). It is a few hundred bytes.
-  noExternal: ['p-limit', 'yocto-queue'],
+  // p-limit and @noble/hashes ship ESM only; bundling them keeps `require('switchyard')` working on every
+  // Node >= 20 without require(esm). See docs/decisions/0002 and 0005.
+  noExternal: ['p-limit', 'yocto-queue', '@noble/hashes'],
 });

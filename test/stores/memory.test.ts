@@ -44,3 +44,16 @@ describe('memoryStore limits', () => {
     expect(() => memoryStore({ maxEntries: 0 })).toThrow('Expected `maxEntries` to be an integer >= 1, got 0');
   });
 });
+
+describe('memoryStore expiry', () => {
+  it('expires an entry written at clock 0, and at exactly its TTL as Redis does', async () => {
+    let now = 0;
+    const clock = { now: () => now, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout } as never;
+    const store = memoryStore({ clock });
+    await store.set('k', 'v', { ttlMs: 100 });
+    now = 99;
+    expect(await store.get('k')).toBe('v');
+    now = 100;
+    expect(await store.get('k')).toBeUndefined();
+  });
+});

@@ -50,18 +50,26 @@ export function isMemoryStore(store: Store): boolean {
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const parsed = parseOptions(schema, options);
   const clock = parsed.clock ?? systemClock;
-  const cache = new LRUCache<string, string>({
+  // Expiry is checked here rather than by lru-cache's ttl: lru-cache reads a start time of 0 as
+  // "no start" (an entry written at clock 0 would never expire) and still returns an entry at
+  // exactly its TTL, where Redis has expired it. lru-cache bounds entries and size.
+  const cache = new LRUCache<string, { value: string; expiresAt: number }>({
     max: parsed.maxEntries ?? MEMORY_STORE_DEFAULTS.maxEntries,
     maxSize: parsed.maxSizeBytes ?? MEMORY_STORE_DEFAULTS.maxSizeBytes,
-    sizeCalculation: (value, key) => Math.max(1, value.length + key.length),
-    // No cached "now" (it would hold a timer) and time from the injectable clock.
-    ttlResolution: 0,
-    perf: { now: () => clock.now() },
+    sizeCalculation: (entry, key) => Math.max(1, entry.value.length + key.length),
   });
   const store: Store = {
-    get: async (key) => cache.get(key),
+    get: async (key) => {
+      const entry = cache.get(key);
+      if (entry === undefined) return undefined;
+      if (clock.now() >= entry.expiresAt) {
+        cache.delete(key);
+        return undefined;
+      }
+      return entry.value;
+    },
     set: async (key, value, { ttlMs }) => {
-      cache.set(key, value, { ttl: checkTtl(ttlMs) });
+      cache.set(key, { value, expiresAt: clock.now() + checkTtl(ttlMs) });
     },
     delete: async (key) => {
       cache.delete(key);
