@@ -87,63 +87,111 @@ function buildTarget(target: CompiledTarget, encoded: Record<string, string>, re
   return { id: target.id, origin: target.origin, path, url: `${target.origin}${path}` };
 }
 
+/** A compiled route with its per-lookup helpers precomputed. */
+interface Entry {
+  route: CompiledRoute;
+  rank: number;
+  picker: Picker;
+  /** Segment index and name of each `:param`, in path order. */
+  slots: readonly (readonly [index: number, name: string])[];
+  restAt: number | undefined;
+  conditional: boolean;
+}
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Builds the rou3 tree and lookup for a table; no option validation (callers do it). */
 export function buildMatcher(table: RouteTable, options: RouteMatcherOptions = {}): MatcherCore {
   const compiled = compileTable(table);
   const isAvailable = options.isAvailable;
   const available = isAvailable === undefined ? () => true : (target: CompiledTarget) => isAvailable(target.id);
-  const pickers = new Map<CompiledRoute, Picker>();
-  for (const route of compiled) pickers.set(route, createPicker(route.targets, options.balance ?? 'smooth', options.random ?? Math.random));
+  const balance = options.balance ?? 'smooth';
+  const random = options.random ?? Math.random;
+  const entries: Entry[] = compiled.map((route) => ({
+    route,
+    rank: route.rank,
+    picker: createPicker(route.targets, balance, random),
+    slots: route.pattern.segments.flatMap((segment, index) => (segment.kind === 'param' ? [[index, segment.value] as const] : [])),
+    restAt: route.pattern.restAt,
+    conditional: route.methods !== undefined || route.headers.length > 0,
+  }));
 
-  const router: RouterContext<CompiledRoute> = createRouter<CompiledRoute>();
+  const router: RouterContext<Entry> = createRouter<Entry>();
   // Exact routes are found by a map lookup first: nothing can beat an exact route that accepts.
-  const exact = new Map<string, CompiledRoute[]>();
-  for (const route of compiled) {
-    addRoute(router, '', route.pattern.rou3, route);
-    if (route.pattern.kind === 'exact') {
-      const key = `/${route.pattern.segments.map((segment) => segment.value).join('/')}`;
+  const exact = new Map<string, Entry[]>();
+  for (const entry of entries) {
+    const pattern = entry.route.pattern;
+    addRoute(router, '', pattern.rou3, entry);
+    if (pattern.kind === 'exact') {
+      const key = `/${pattern.segments.map((segment) => segment.value).join('/')}`;
       const list = exact.get(key) ?? [];
-      list.push(route);
+      list.push(entry);
       exact.set(key, list);
     }
   }
 
-  const resolve = (route: CompiledRoute, path: string, search: string): RouteMatch => {
-    const segments = path.slice(1).split('/');
-    const params: Record<string, string> = {};
-    const encoded: Record<string, string> = {};
-    const patternSegments = route.pattern.segments;
-    for (let i = 0; i < patternSegments.length; i++) {
-      const segment = patternSegments[i]!;
-      if (segment.kind !== 'param') continue;
-      encoded[segment.value] = segments[i]!;
-      params[segment.value] = decodeURIComponent(segments[i]!);
+  const resolve = (entry: Entry, path: string, search: string): RouteMatch => {
+    let params: Record<string, string> = NO_PARAMS;
+    let encoded: Record<string, string> = NO_PARAMS;
+    let rest = '';
+    const { slots, restAt } = entry;
+    if (slots.length > 0 || restAt !== undefined) {
+      if (slots.length > 0) {
+        params = {};
+        encoded = {};
+      }
+      // One scan over the segment boundaries instead of split(): lookups stay allocation-light.
+      let segment = 0;
+      let slot = 0;
+      let start = 1;
+      if (restAt === 0) rest = path.slice(1);
+      else {
+        for (let i = 1; i <= path.length; i++) {
+          if (i < path.length && path.charCodeAt(i) !== 47) continue;
+          const current = slots[slot];
+          if (current !== undefined && current[0] === segment) {
+            const value = path.slice(start, i);
+            encoded[current[1]] = value;
+            params[current[1]] = value.includes('%') ? decodeURIComponent(value) : value;
+            slot += 1;
+          }
+          segment += 1;
+          start = i + 1;
+          if (segment === restAt) {
+            rest = path.slice(start);
+            break;
+          }
+        }
+      }
     }
-    const restAt = route.pattern.restAt;
-    const rest = restAt === undefined ? '' : segments.slice(restAt).join('/');
-    const index = pickers.get(route)!(available);
+    const index = entry.picker(available);
     return {
-      route: route.info,
+      route: entry.route.info,
       params,
       path,
       search,
-      target: index === -1 ? null : buildTarget(route.targets[index]!, encoded, rest, search),
+      target: index === -1 ? null : buildTarget(entry.route.targets[index]!, encoded, rest, search),
     };
   };
 
   const lookup: MatcherCore['lookup'] = (method, path, search, headers) => {
-    const header = headerGetter(headers);
-    const upper = method.toUpperCase();
+    // Conditions are read lazily: most routes have none, and a lookup creates no closures.
+    let upper: string | undefined;
+    let header: HeaderGetter | undefined;
     const key = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
-    const exactRoutes = exact.get(key);
-    if (exactRoutes !== undefined) {
-      for (const route of exactRoutes) if (accepts(route, upper, header)) return resolve(route, path, search);
+    const exactEntries = exact.get(key);
+    if (exactEntries !== undefined) {
+      for (const entry of exactEntries) {
+        if (entry.conditional && !accepts(entry.route, (upper ??= method.toUpperCase()), (header ??= headerGetter(headers)))) continue;
+        return resolve(entry, path, search);
+      }
     }
-    let best: CompiledRoute | undefined;
+    let best: Entry | undefined;
     for (const candidate of findAllRoutes(router, '', path, { params: false })) {
-      const route = candidate.data;
-      if (best !== undefined && route.rank >= best.rank) continue;
-      if (accepts(route, upper, header)) best = route;
+      const entry = candidate.data;
+      if (best !== undefined && entry.rank >= best.rank) continue;
+      if (entry.conditional && !accepts(entry.route, (upper ??= method.toUpperCase()), (header ??= headerGetter(headers)))) continue;
+      best = entry;
     }
     return best === undefined ? null : resolve(best, path, search);
   };
