@@ -199,8 +199,16 @@ export function buildMatcher(table: RouteTable, options: RouteMatcherOptions = {
   return { routes: Object.freeze(compiled.map((route) => route.info)), lookup };
 }
 
-function isRequest(input: MatchInput): input is Request {
-  return typeof Request !== 'undefined' && input instanceof Request;
+/**
+ * Reads method, raw path and headers from a `Request` or a plain input. A `Request` is recognised
+ * by shape, not `instanceof`, so one from another realm or fetch implementation works too.
+ */
+export function readInput(input: MatchInput): { method: string; raw: string; headers: HeadersInput | undefined } {
+  const plain = input as Exclude<MatchInput, Request>;
+  if (typeof plain.path === 'string') return { method: plain.method ?? 'GET', raw: plain.path, headers: plain.headers };
+  const request = input as Request;
+  const url = new URL(request.url);
+  return { method: request.method, raw: `${url.pathname}${url.search}`, headers: request.headers };
 }
 
 /**
@@ -227,19 +235,7 @@ export function createRouteMatcher(routes: RouteTable, options: RouteMatcherOpti
   return {
     routes: core.routes,
     match(input) {
-      let method: string;
-      let raw: string;
-      let headers: HeadersInput | undefined;
-      if (isRequest(input)) {
-        const url = new URL(input.url);
-        method = input.method;
-        raw = `${url.pathname}${url.search}`;
-        headers = input.headers;
-      } else {
-        method = input.method ?? 'GET';
-        raw = input.path;
-        headers = input.headers;
-      }
+      const { method, raw, headers } = readInput(input);
       const normalized = normalizePath(raw);
       return normalized.ok ? core.lookup(method, normalized.path, normalized.search, headers) : null;
     },

@@ -5,7 +5,7 @@ import { expected, fn, parseOptions, positiveInteger, positiveNumber } from '../
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
 import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
-import { buildMatcher, type MatcherCore } from './createRouteMatcher.js';
+import { buildMatcher, readInput, type MatcherCore } from './createRouteMatcher.js';
 import { normalizePath } from './normalizePath.js';
 import type { MatchInput, MatchedTarget, RouteMatch, RouteTable } from './types.js';
 
@@ -271,19 +271,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   return {
     async match(key, input) {
       const table = await tableFor(key);
-      let method: string;
-      let raw: string;
-      let headers;
-      if (typeof Request !== 'undefined' && input instanceof Request) {
-        method = input.method;
-        raw = pathOf(input.url);
-        headers = input.headers;
-      } else {
-        const plain = input as Exclude<MatchInput, Request>;
-        method = plain.method ?? 'GET';
-        raw = plain.path;
-        headers = plain.headers;
-      }
+      const { method, raw, headers } = readInput(input);
       const normalized = normalizePath(raw);
       return normalized.ok ? table.matcher.lookup(method, normalized.path, normalized.search, headers) : null;
     },

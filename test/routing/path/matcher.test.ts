@@ -277,4 +277,11 @@ describe('matching a web Request', () => {
       'https://user-service.internal/123?full=1',
     );
   });
+
+  it('recognises a Request from another fetch implementation by its shape', () => {
+    const foreign = { url: 'http://gw.local/api/v1/users/5', method: 'GET', headers: new Headers() } as unknown as Request;
+    expect(createRouteMatcher({ '/api/v1/users/*': 'https://user-service.internal' }).match(foreign)?.target?.url).toBe(
+      'https://user-service.internal/5',
+    );
+  });
 });
