@@ -6,6 +6,7 @@ export type SegmentKind = 'static' | 'param' | 'star' | 'rest';
 /** How specific a route is, in the order routes are tried: exact before params before wildcards. */
 export type RouteKind = 'exact' | 'params' | 'wildcard';
 
+/** One `/`-separated part of a pattern. */
 export interface PatternSegment {
   kind: SegmentKind;
   /** The canonical literal for `static`, the name for `param`, '' otherwise. */
