@@ -58,14 +58,19 @@ export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { sig
 
 /** A configured fan-out: route, call every instance, combine. */
 export interface Fanout<Data = unknown, Ctx = unknown> {
+  // Each call may narrow `Data` (a router that ignores data accepts every operation's own type).
   /** Every outcome, categorised; never throws for instance failures. */
-  collect<T>(input: CallInput<T, Data, Ctx>): Promise<Responses<T>>;
+  collect<T, D extends Data = Data>(input: CallInput<T, D, Ctx>): Promise<Responses<T>>;
   /** The strategy's combined value; throws the strategy's `SwitchyardError`. */
-  run<T, S extends StrategyFor<T>>(input: RunInput<T, S, Data, Ctx>): Promise<ResultOf<S, T>>;
+  run<T, S extends StrategyFor<T>, D extends Data = Data>(input: RunInput<T, S, D, Ctx>): Promise<ResultOf<S, T>>;
   /** The value plus a per-instance timeline (attempts, offsets, retries, cancellations). */
-  runDetailed<T, S extends StrategyFor<T>>(input: RunInput<T, S, Data, Ctx>): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
+  runDetailed<T, S extends StrategyFor<T>, D extends Data = Data>(
+    input: RunInput<T, S, D, Ctx>,
+  ): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
   /** Defines a reusable operation, e.g. one per BFF endpoint. */
-  operation<T, S extends StrategyFor<T>>(definition: OperationDefinition<T, S, Data, Ctx>): Operation<ResultOf<S, T>, Data, Ctx>;
+  operation<T, S extends StrategyFor<T>, D extends Data = Data>(
+    definition: OperationDefinition<T, S, D, Ctx>,
+  ): Operation<ResultOf<S, T>, D, Ctx>;
   /**
    * Drops cached results: all, one operation's, or one call's (`{ operation, data, principal }`).
    * Resolves at once when the fanout has no dedup.
