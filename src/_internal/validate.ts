@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Clock } from './clock.js';
+import type { Store } from '../stores/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** A schema whose failure message completes "Expected `field` to be …". */
@@ -83,3 +85,16 @@ export function parseOptions<S extends z.ZodType>(
     `Expected \`${path || 'options'}\` to be ${description}, got ${render(received)}`,
   );
 }
+
+/** An object with every one of `methods` as a function (a structural check for extension points). */
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return typeof value === 'object' && value !== null && methods.every((k) => typeof (value as Record<string, unknown>)[k] === 'function');
+}
+
+export const clockSchema = expected<Clock>('a Clock ({ now, setTimeout, clearTimeout })', (v) =>
+  hasMethods(v, ['now', 'setTimeout', 'clearTimeout']),
+);
+
+export const storeSchema = expected<Store>('a Store ({ get, set, delete, deletePrefix })', (v) =>
+  hasMethods(v, ['get', 'set', 'delete', 'deletePrefix']),
+);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
 import type { Instance } from '../router/types.js';
 import type { Breakers } from './types.js';
 
@@ -50,13 +50,6 @@ export interface HealthChecker {
   isHealthy(instanceId: string): boolean;
 }
 
-const clockSchema = expected<Clock>(
-  'a Clock ({ now, setTimeout, clearTimeout })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
 const schema = z
   .object({

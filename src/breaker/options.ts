@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Store } from '../stores/types.js';
 import type { BreakerHooks, BreakerOptions, BreakerPolicy } from './types.js';
@@ -27,21 +27,7 @@ const policySchema = z.discriminatedUnion('kind', [
   }).strict(),
 ], { error: "'consecutive' or 'ratio'" });
 
-const storeSchema = expected<Store>(
-  'a Store ({ get, set, delete, deletePrefix })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['get', 'set', 'delete', 'deletePrefix'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
-const clockSchema = expected<Clock>(
-  'a Clock ({ now, setTimeout, clearTimeout })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
 const schema = z
   .object({

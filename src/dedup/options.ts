@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Store } from '../stores/types.js';
 import type { DedupHooks } from './hooks.js';
@@ -43,21 +43,7 @@ export const DEDUP_DEFAULTS = {
   namespace: 'switchyard',
 } as const;
 
-const storeSchema = expected<Store>(
-  'a Store (an object with get, set, delete and deletePrefix functions)',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['get', 'set', 'delete', 'deletePrefix'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
-const clockSchema = expected<Clock>(
-  'a Clock ({ now, setTimeout, clearTimeout })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
 const hookNames = ['bypass', 'hit', 'miss', 'join', 'storeError', 'notCached', 'refreshError'] as const;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
 import type { InstanceRouter } from '../router/types.js';
 import type { Classifier } from './classify.js';
 import type { BreakerOptions, Breakers } from '../breaker/index.js';
@@ -155,13 +155,6 @@ const routerSchema = expected<InstanceRouter>(
   (v) => typeof v === 'object' && v !== null && typeof (v as { route?: unknown }).route === 'function',
 );
 
-const clockSchema = expected<Clock>(
-  'a Clock ({ now, setTimeout, clearTimeout })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
 const fanoutSchema = executionSchema.extend({
   router: routerSchema,

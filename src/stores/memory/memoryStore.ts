@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
+import { clockSchema, expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
 import type { Store } from '../types.js';
 import { checkTtl } from './checkTtl.js';
 
@@ -18,13 +18,6 @@ export interface MemoryStoreOptions {
 /** The memory store's defaults, documented in docs/stores.md. */
 export const MEMORY_STORE_DEFAULTS = { maxEntries: 10_000, maxSizeBytes: 50 * 1024 * 1024 } as const;
 
-const clockSchema = expected<Clock>(
-  'a Clock ({ now, setTimeout, clearTimeout })',
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-);
 
 const schema = z
   .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() })
