@@ -1,36 +1,9 @@
+import { FORBIDDEN_RAW, segmentProblem } from '../_internal/pathSegments.js';
+
 /** The result of checking a client- or caller-supplied path before it is joined onto a base. */
 export type PathCheck =
   | { ok: true; pathname: string; search: string }
   | { ok: false; reason: string };
-
-// Raw control characters, space, DEL and the fragment marker never belong in a request target.
-const FORBIDDEN_RAW = /[\u0000-\u0020\u007f#\\]/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_DECODE_ROUNDS = 4;
-
-/**
- * Checks one path segment after decoding it repeatedly (so `%252e%252e` is caught as well as
- * `%2e%2e`): a dot segment, an encoded slash or backslash, or a control character could make some
- * hop in the chain resolve the path outside the base, so the whole path is refused.
- */
-function checkSegment(segment: string): string | undefined {
-  let current = segment;
-  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
-    if (current === '.' || current === '..') return 'dot segment';
-    if (current.includes('/') || current.includes('\\')) return 'encoded separator';
-    if (CONTROL.test(current)) return 'control character';
-    if (!current.includes('%')) return undefined;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(current);
-    } catch {
-      return 'malformed percent-encoding';
-    }
-    if (decoded === current) return undefined;
-    current = decoded;
-  }
-  return 'too many encoding layers';
-}
 
 /**
  * Checks a path-plus-query that will be appended to a base path.
@@ -55,7 +28,7 @@ export function checkPath(input: string): PathCheck {
       if (i === segments.length - 1) continue;
       return { ok: false, reason: 'empty segment' };
     }
-    const problem = checkSegment(segment);
+    const problem = segmentProblem(segment);
     if (problem !== undefined) return { ok: false, reason: problem };
   }
   return { ok: true, pathname, search };

@@ -1,3 +1,5 @@
+import { FORBIDDEN_RAW, segmentProblem } from '../../_internal/pathSegments.js';
+
 /** The outcome of normalising a request path before it is matched. */
 export type NormalizedPath =
   | {
@@ -13,18 +15,14 @@ export type NormalizedPath =
       reason: string;
     };
 
-// Raw control characters, space, DEL, the fragment marker and backslash never belong in a path
-// that is matched: WHATWG URL parsers turn `\` into `/`, so matching one reading and forwarding
-// another is how proxies were bypassed.
-const FORBIDDEN_RAW = /[\u0000-\u0020\u007f#\\]/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// FORBIDDEN_RAW includes backslash: WHATWG URL parsers turn `\` into `/`, so matching one reading
+// and forwarding another is how proxies were bypassed.
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 // Characters a WHATWG URL keeps raw in a path; anything else is percent-encoded (as `new URL()`
 // would) so a route's literal and a raw Node `req.url` compare equal.
 const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%|^[\]]/;
 const FAST_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
-const MAX_DECODE_ROUNDS = 4;
 
 function encodeChar(char: string): string {
   return Array.from(new TextEncoder().encode(char), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
@@ -56,30 +54,6 @@ function canonicalSegment(segment: string): string | undefined {
     out += PCHAR_RAW.test(char) ? char : encodeChar(char);
   }
   return out;
-}
-
-/**
- * Decodes a canonical segment layer by layer (so `%252e%252e` is seen as well as `%2e%2e`) and
- * reports a dot segment, an encoded separator or a control character: any hop that decodes once
- * more could otherwise resolve the path somewhere the route table never allowed.
- */
-function segmentProblem(segment: string): string | undefined {
-  let current = segment;
-  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
-    if (current === '.' || current === '..') return 'dot segment';
-    if (round > 0 && (current.includes('/') || current.includes('\\'))) return 'encoded separator';
-    if (CONTROL.test(current)) return 'control character';
-    if (!current.includes('%')) return undefined;
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(current);
-    } catch {
-      return 'malformed percent-encoding';
-    }
-    if (decoded === current) return undefined;
-    current = decoded;
-  }
-  return 'too many encoding layers';
 }
 
 /** Normalises the path part only (no query); shared by request paths and route literals. */
