@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { createScope, REASONS, sleep, type Scope } from '../_internal/abort.js';
+import { REASONS, Scope, sleep } from '../_internal/abort.js';
 import { createTimerQueue } from '../_internal/timerQueue.js';
 import type { Clock } from '../_internal/clock.js';
 import type { Strategy } from '../combine/types.js';
@@ -109,7 +109,7 @@ export function execute<T, R, Data, Ctx>(
 
   const startedAt = clock.now();
   const deadline = startedAt + config.deadlineMs;
-  const root = createScope();
+  const root = new Scope();
   const timers = createTimerQueue(clock);
   const responses = emptyResponses<T>();
   const entries: Entry<T>[] = [];
@@ -243,10 +243,11 @@ export function execute<T, R, Data, Ctx>(
 
     /** One attempt on `target` with its own timeout and signal; never rejects. */
     const attemptOn = (entry: Entry<T>, target: Instance, hedge: boolean, retryDelayMs: number | undefined, own: Scope): Promise<AttemptResult<T>> => {
-      const remaining = deadline - clock.now();
+      const startMs = offset();
+      const remaining = deadline - startedAt - startMs;
       entry.attempts += 1;
       const attempt = entry.attempts;
-      const report: AttemptReport = { attempt, hedge, target: target.id, startMs: offset(), endMs: undefined, result: undefined };
+      const report: AttemptReport = { attempt, hedge, target: target.id, startMs, endMs: undefined, result: undefined };
       if (retryDelayMs !== undefined) report.retryDelayMs = retryDelayMs;
       entry.report.attempts.push(report);
       emit(hooks, 'attempt', { operation, instance: entry.instance, target, attempt, hedge });
@@ -254,7 +255,8 @@ export function execute<T, R, Data, Ctx>(
         data: input.data,
         context: input.context,
         operation,
-        // Read lazily: a worker that never looks at its signal costs no AbortController.
+        // An own getter, so `{ ...call }` keeps the signal; read lazily, so a worker that never
+        // looks at it costs no AbortController.
         get signal() {
           return own.signal;
         },
@@ -262,14 +264,15 @@ export function execute<T, R, Data, Ctx>(
         deadline,
         hedge,
       };
-      const started = clock.now();
+      const started = startedAt + report.startMs;
       return new Promise<AttemptResult<T>>((resolveAttempt) => {
         let done = false;
         const settleAttempt = (result: AttemptResult<T>, label: AttemptReport['result']) => {
           if (done) return;
           done = true;
           cancelTimeout();
-          disposeAbort();
+          own.handler = undefined;
+          own.dispose();
           if (report.endMs === undefined) {
             report.endMs = offset();
             report.result = label;
@@ -284,7 +287,8 @@ export function execute<T, R, Data, Ctx>(
           failWith(REASONS.attemptTimeout, true, false);
           own.abort(REASONS.attemptTimeout);
         });
-        const disposeAbort = own.onAbort(() => failWith(own.reason, false, true));
+        own.handler = () => failWith(own.reason, false, true);
+        if (own.aborted) return own.handler();
         let running: Promise<T>;
         try {
           running = Promise.resolve(input.worker(target, call));
@@ -317,8 +321,8 @@ export function execute<T, R, Data, Ctx>(
     const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
       const delay = hedgeDelay(entry.instance);
       if (delay === undefined) {
-        const own = createScope(root);
-        return attemptOn(entry, entry.instance, false, retryDelayMs, own).finally(own.dispose);
+        const own = new Scope(root);
+        return attemptOn(entry, entry.instance, false, retryDelayMs, own);
       }
 
       return new Promise((resolveAttempt) => {
@@ -342,7 +346,7 @@ export function execute<T, R, Data, Ctx>(
         };
 
         const launch = (target: Instance, hedge: boolean) => {
-          const own = createScope(root);
+          const own = new Scope(root);
           attempts.push(own);
           running += 1;
           void attemptOn(entry, target, hedge, hedge ? undefined : retryDelayMs, own).then((result) => {
