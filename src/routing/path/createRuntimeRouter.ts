@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
 import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
@@ -140,9 +140,7 @@ const optionsSchema = z.strictObject({
   forward: fn<Forward>().optional(),
   invalidPath: expected<'reject' | 'pass'>("'reject' or 'pass'", (v) => v === 'reject' || v === 'pass').optional(),
   on: z.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
-  clock: expected<Clock>('a clock with now, setTimeout and clearTimeout', (v) =>
-    typeof v === 'object' && v !== null && ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-  ).optional(),
+  clock: clockSchema.optional(),
 });
 
 function jsonResponse(status: number, body: Record<string, string>): Response {

@@ -1,7 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import { checkTtl } from '../memory/checkTtl.js';
 import type { Store } from '../types.js';
@@ -51,13 +51,7 @@ const schema = z
     prefix: z.string().optional(),
     commandTimeoutMs: positiveNumber.optional(),
     scanCount: positiveInteger.optional(),
-    clock: expected<Clock>(
-      'a Clock ({ now, setTimeout, clearTimeout })',
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        ['now', 'setTimeout', 'clearTimeout'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
-    ).optional(),
+    clock: clockSchema.optional(),
     on: z.object({ connectionError: fn<(state: { error: unknown }) => void>().optional() }).strict().optional(),
   })
   .strict();
