@@ -16,7 +16,7 @@ describe('the Node adapter under Fastify', () => {
     app = Fastify();
     // Fastify must not parse the body: the proxy streams it.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    app.addContentTypeParser('*', (_request: unknown, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => done(null));
     app.all('/api/*', (request, reply) => {
       reply.hijack();
       return handler(request.raw, reply.raw);
