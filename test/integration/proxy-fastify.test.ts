@@ -1,11 +1,11 @@
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy, toNodeHandler } from '../../src/http/index.js';
 import { recorder, send } from '../http/_servers.js';
 
 describe('the Node adapter under Fastify', () => {
   let upstream: Awaited<ReturnType<typeof recorder>>;
-  let app: ReturnType<typeof Fastify>;
+  let app: FastifyInstance;
   let port: number;
 
   beforeAll(async () => {
@@ -17,7 +17,7 @@ describe('the Node adapter under Fastify', () => {
     // Fastify must not parse the body: the proxy streams it.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_request: unknown, _payload: unknown, done: (error: Error | null, body?: unknown) => void) => done(null));
-    app.all('/api/*', (request, reply) => {
+    app.all('/api/*', (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
       return handler(request.raw, reply.raw);
     });
