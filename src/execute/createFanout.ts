@@ -143,7 +143,8 @@ export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?
             maxHedges: hedge.maxHedges ?? DEFAULTS.hedge.maxHedges,
             latency: shared.latency,
           },
-    budget: shared.budget,
+    // The budget is shared by every call of the fanout; an operation can only opt out of it.
+    budget: merged.budget === false ? undefined : shared.budget,
     breakers: shared.breakers,
     classify: merged.classify ?? defaultClassify,
     clock: shared.clock,

@@ -57,7 +57,11 @@ export interface ExecutionOptions {
   retry?: RetryOptions | false;
   /** @default false */
   hedge?: HedgeOptions | false;
-  /** @default { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 } */
+  /**
+   * One budget per fanout, shared by all its calls; an operation or call may pass `false` to run
+   * outside it, but cannot give itself a budget of its own.
+   * @default { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 }
+   */
   budget?: BudgetOptions | false;
   /** Maps a worker's thrown error to an outcome category. @default defaultClassify */
   classify?: Classifier;

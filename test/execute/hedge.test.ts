@@ -129,3 +129,23 @@ describe('extra-load budget', () => {
     expect(exhausted.length).toBeGreaterThan(0);
   });
 });
+
+describe('budget opt-out', () => {
+  it('lets an operation retry outside the fanout budget with budget: false', async () => {
+    let attempts = 0;
+    const fanout = createFanout({
+      router: staticRouter([{ id: 'cloud' }]),
+      random: () => 0,
+      retry: { maxAttempts: 3 },
+      budget: { ratio: 0, minPerSecond: 0 },
+    });
+    const worker = async () => {
+      attempts += 1;
+      throw Object.assign(new Error('down'), { status: 503 });
+    };
+    const p = fanout.collect({ operation: 'get', data: {}, context: {}, worker, budget: false });
+    await vi.advanceTimersByTimeAsync(1000);
+    await p;
+    expect(attempts).toBe(3);
+  });
+});
