@@ -7,7 +7,7 @@
  * capacity-bound backend.
  */
 import pLimit from 'p-limit';
-import { createDedup } from '../src/dedup/index.js';
+import { createDedup } from '../dist/index.js';
 
 const WAVES = 100;
 const WAVE_SIZE = 100;

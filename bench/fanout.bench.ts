@@ -4,7 +4,7 @@
  * workers and against cockatiel 3's wrap(retry, timeout) composed per call.
  */
 import { ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
-import { createFanout, mergeAll, staticRouter, type Instance } from '../src/index.js';
+import { createFanout, mergeAll, staticRouter, type Instance } from '../dist/index.js';
 
 const worker = async (instance: Instance) => instance.id;
 

@@ -3,7 +3,7 @@
  * 100 instances; each call takes 10–15 ms, and with probability 1% a further 1 s. A fan-out waits
  * for all 100 (mergeAll), so without hedging ~63% of fan-outs hit at least one slow call.
  */
-import { createFanout, mergeAll, staticRouter, type HedgeOptions, type Instance, type WorkerCall } from '../src/index.js';
+import { createFanout, mergeAll, staticRouter, type HedgeOptions, type Instance, type WorkerCall } from '../dist/index.js';
 import { createVirtualClock, percentile, seeded } from './_support/virtualClock.js';
 
 const INSTANCES = 100;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import { createProxy, toNodeHandler } from '../src/http/index.js';
+import { createProxy, toNodeHandler } from '../dist/http.js';
 
 const REQUESTS = 2_000;
 const CONCURRENCY = 20;

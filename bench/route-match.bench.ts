@@ -5,7 +5,7 @@
  */
 import FindMyWay from 'find-my-way';
 import { addRoute, createRouter, findAllRoutes, findRoute } from 'rou3';
-import { createRouteMatcher } from '../src/routing/index.js';
+import { createRouteMatcher } from '../dist/routing.js';
 
 const SEED: Record<string, string> = {
   '/api/v1/auth/*': 'https://auth-service.internal',

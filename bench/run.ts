@@ -25,7 +25,7 @@ for (const file of files) {
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const page = `# Benchmarks
 
-Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}; machine: ${machine}.
+Written by \`npm run bench\` (builds, then runs bench/run.ts against \`dist/\`, what users install) on ${new Date().toISOString().slice(0, 10)}; machine: ${machine}.
 Each section compares switchyard against a named alternative in the same run; ratios are what to
 read, absolute numbers move with the machine. Benchmarks are measurements, not tests: nothing here
 is asserted in CI.

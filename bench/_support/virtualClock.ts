@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/index.js';
+import type { Clock } from '../../dist/index.js';
 
 /**
  * Simulated time for benchmarks: timers run in time order without real sleeping, so a fan-out

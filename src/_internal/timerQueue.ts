@@ -4,6 +4,8 @@ import type { Clock } from './clock.js';
 export interface TimerQueue {
   /** Runs `callback` after `ms`; returns a cancel function. */
   after(ms: number, callback: () => void): () => void;
+  /** Runs `callback` at the clock time `at` (for callers that already read the clock). */
+  at(at: number, callback: () => void): () => void;
   /** Cancels everything; nothing of this queue stays scheduled. */
   clear(): void;
 }
@@ -45,15 +47,18 @@ export function createTimerQueue(clock: Clock): TimerQueue {
     arm();
   };
 
+  const at = (time: number, callback: () => void) => {
+    const entry = { at: time, callback };
+    entries.add(entry);
+    if (entry.at < armedAt) arm();
+    return () => {
+      entries.delete(entry);
+    };
+  };
+
   return {
-    after(ms, callback) {
-      const entry = { at: clock.now() + ms, callback };
-      entries.add(entry);
-      if (entry.at < armedAt) arm();
-      return () => {
-        entries.delete(entry);
-      };
-    },
+    at,
+    after: (ms, callback) => at(clock.now() + ms, callback),
     clear() {
       entries.clear();
       if (handle !== undefined) clock.clearTimeout(handle);

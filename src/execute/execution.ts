@@ -243,8 +243,9 @@ export function execute<T, R, Data, Ctx>(
 
     /** One attempt on `target` with its own timeout and signal; never rejects. */
     const attemptOn = (entry: Entry<T>, target: Instance, hedge: boolean, retryDelayMs: number | undefined, own: Scope): Promise<AttemptResult<T>> => {
-      const startMs = offset();
-      const remaining = deadline - startedAt - startMs;
+      const now = clock.now();
+      const startMs = now - startedAt;
+      const remaining = deadline - now;
       entry.attempts += 1;
       const attempt = entry.attempts;
       const report: AttemptReport = { attempt, hedge, target: target.id, startMs, endMs: undefined, result: undefined };
@@ -264,7 +265,6 @@ export function execute<T, R, Data, Ctx>(
         deadline,
         hedge,
       };
-      const started = startedAt + report.startMs;
       return new Promise<AttemptResult<T>>((resolveAttempt) => {
         let done = false;
         const settleAttempt = (result: AttemptResult<T>, label: AttemptReport['result']) => {
@@ -283,7 +283,7 @@ export function execute<T, R, Data, Ctx>(
           const classification = config.classify({ error, instance: entry.instance, timedOut });
           settleAttempt({ ok: false, error, timedOut, cancelled, classification }, timedOut ? 'timeout' : cancelled ? 'cancelled' : classification.status);
         };
-        const cancelTimeout = timers.after(Math.max(1, Math.min(config.timeoutMs, remaining)), () => {
+        const cancelTimeout = timers.at(now + Math.max(1, Math.min(config.timeoutMs, remaining)), () => {
           failWith(REASONS.attemptTimeout, true, false);
           own.abort(REASONS.attemptTimeout);
         });
@@ -299,7 +299,7 @@ export function execute<T, R, Data, Ctx>(
         running.then(
           (value) => {
             if (done) return;
-            config.hedge?.latency(entry.instance.id).record(clock.now() - started);
+            if (config.hedge !== undefined) config.hedge.latency(entry.instance.id).record(clock.now() - now);
             settleAttempt({ ok: true, value }, 'success');
           },
           (error: unknown) => failWith(error, false, false),
@@ -318,21 +318,19 @@ export function execute<T, R, Data, Ctx>(
     };
 
     /** The first attempt plus its hedges; the first answer that is not a retryable error wins. */
-    const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
-      const delay = hedgeDelay(entry.instance);
-      if (delay === undefined) {
-        const own = new Scope(root);
-        return attemptOn(entry, entry.instance, false, retryDelayMs, own);
-      }
-
-      return new Promise((resolveAttempt) => {
+    /**
+     * Races hedges against a primary attempt that is already running: the first answer that is not
+     * a retryable failure wins and the others are aborted. Built only once the first hedge is due,
+     * so an armed but idle hedge costs one timer entry.
+     */
+    const raceHedges = (entry: Entry<T>, primaryScope: Scope, primary: Promise<AttemptResult<T>>, delay: number): Promise<AttemptResult<T>> =>
+      new Promise((resolveAttempt) => {
         const replicas = replicasOf(entry.instance);
-        const attempts: Scope[] = [];
+        const attempts: Scope[] = [primaryScope];
         let running = 0;
         let hedges = 0;
         let done = false;
         let cancelHedge = () => {};
-        let lastFailure: AttemptResult<T> | undefined;
 
         const end = (result: AttemptResult<T>, winner?: Scope) => {
           done = true;
@@ -345,36 +343,53 @@ export function execute<T, R, Data, Ctx>(
           resolveAttempt(result);
         };
 
-        const launch = (target: Instance, hedge: boolean) => {
-          const own = new Scope(root);
-          attempts.push(own);
+        const follow = (own: Scope, attempt: Promise<AttemptResult<T>>) => {
           running += 1;
-          void attemptOn(entry, target, hedge, hedge ? undefined : retryDelayMs, own).then((result) => {
+          void attempt.then((result) => {
             running -= 1;
             if (done) return;
             const retryableFailure =
               !result.ok && (result.cancelled || (result.classification.status === 'error' && result.classification.retryable));
             if (!retryableFailure || root.aborted) return end(result, own);
-            lastFailure = result;
-            if (running === 0) end(lastFailure);
+            if (running === 0) end(result);
           });
         };
 
-        const scheduleHedge = () => {
-          cancelHedge = timers.after(delay, () => {
-            if (done || root.aborted) return;
-            if (config.budget !== undefined && !config.budget.tryWithdraw()) {
-              emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
-              return;
-            }
-            hedges += 1;
-            launch(replicas.length > 0 ? replicas[(hedges - 1) % replicas.length]! : entry.instance, true);
-            if (hedges < config.hedge!.maxHedges) scheduleHedge();
-          });
+        const hedge = () => {
+          if (done || root.aborted) return;
+          if (config.budget !== undefined && !config.budget.tryWithdraw()) {
+            emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
+            return;
+          }
+          hedges += 1;
+          const own = new Scope(root);
+          attempts.push(own);
+          const target = replicas.length > 0 ? replicas[(hedges - 1) % replicas.length]! : entry.instance;
+          follow(own, attemptOn(entry, target, true, undefined, own));
+          if (hedges < config.hedge!.maxHedges && deadline - clock.now() > delay) cancelHedge = timers.at(clock.now() + delay, hedge);
         };
 
-        launch(entry.instance, false);
-        if (deadline - clock.now() > delay) scheduleHedge();
+        follow(primaryScope, primary);
+        hedge();
+      });
+
+    /** One attempt, with hedges when they are configured and the attempt is slower than the hedge delay. */
+    const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
+      const own = new Scope(root);
+      const primary = attemptOn(entry, entry.instance, false, retryDelayMs, own);
+      const delay = hedgeDelay(entry.instance);
+      const now = clock.now();
+      if (delay === undefined || deadline - now <= delay) return primary;
+      let race: Promise<AttemptResult<T>> | undefined;
+      const cancelHedge = timers.at(now + delay, () => {
+        race = raceHedges(entry, own, primary, delay);
+      });
+      return primary.then((result) => {
+        if (race === undefined) {
+          cancelHedge();
+          return result;
+        }
+        return race;
       });
     };
 
