@@ -13,7 +13,9 @@ const MAX_DECODE_ROUNDS = 4;
 export function segmentProblem(segment: string): string | undefined {
   let current = segment;
   for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
-    if (current === '.' || current === '..') return 'dot segment';
+    // Servlet containers (Tomcat, Jetty) drop `;params` before resolving, so `..;x` is `..` to them.
+    const beforeParams = current.split(';', 1)[0];
+    if (beforeParams === '.' || beforeParams === '..') return 'dot segment';
     if (current.includes('/') || current.includes('\\')) return 'encoded separator';
     if (CONTROL.test(current)) return 'control character';
     if (!current.includes('%')) return undefined;

@@ -22,7 +22,7 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 // would) so a route's literal and a raw Node `req.url` compare equal.
 const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%|^[\]]/;
 const FAST_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
-const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+const DOT_SEGMENT = /\/\.\.?(?:[/;]|$)/;
 
 function encodeChar(char: string): string {
   return Array.from(new TextEncoder().encode(char), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
@@ -60,6 +60,9 @@ function canonicalSegment(segment: string): string | undefined {
 export function normalizeSegments(pathname: string): { ok: true; path: string } | { ok: false; reason: string } {
   if (FORBIDDEN_RAW.test(pathname)) return { ok: false, reason: 'forbidden character' };
   if (!pathname.startsWith('/')) return { ok: false, reason: 'not an absolute path' };
+  // Servlet containers strip `;params` from segments (`/admin;x/users` is `/admin/users` to them), so
+  // a matrix parameter could route a request past a more specific route: refuse it.
+  if (pathname.includes(';')) return { ok: false, reason: 'matrix parameter' };
   if (FAST_PATH.test(pathname) && !DOT_SEGMENT.test(pathname)) return { ok: true, path: pathname };
   const segments = pathname.slice(1).split('/');
   const out: string[] = [];
