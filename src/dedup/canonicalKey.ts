@@ -78,6 +78,15 @@ function encode(value: unknown, path: string, ancestors: Set<object>): string {
     if (object instanceof ArrayBuffer) return `ArrayBuffer(${hex(new Uint8Array(object))})`;
     if (object instanceof RegExp) return `RegExp(${JSON.stringify(object.toString())})`;
     if (typeof URL !== 'undefined' && object instanceof URL) return `URL(${JSON.stringify(object.href)})`;
+    // State held in internal slots: encode the entries, or two different queries share a key.
+    if (
+      (typeof URLSearchParams !== 'undefined' && object instanceof URLSearchParams) ||
+      (typeof Headers !== 'undefined' && object instanceof Headers)
+    ) {
+      const entries: [string, string][] = [];
+      object.forEach((value, key) => entries.push([key, value]));
+      return `${constructorName(object)}${encode(entries.sort(compareEntries), path, ancestors)}`;
+    }
     const toJSON = (object as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
       return `${constructorName(object) ?? ''}toJSON(${encode(toJSON.call(object), path, ancestors)})`;
@@ -86,6 +95,12 @@ function encode(value: unknown, path: string, ancestors: Set<object>): string {
       if (Object.prototype.propertyIsEnumerable.call(object, symbol)) throw invalid('a symbol key', path);
     }
     const record = object as Record<string, unknown>;
+    const prototype = Object.getPrototypeOf(object) as object | null;
+    if (prototype !== Object.prototype && prototype !== null && Object.keys(record).length === 0) {
+      // A class instance with no enumerable state (private fields, internal slots) would encode as
+      // `Name{}` whatever it holds.
+      throw invalid(`a ${constructorName(object) ?? 'class'} instance with no enumerable state (pass plain data or give it toJSON)`, path);
+    }
     let out = `${constructorName(object) ?? ''}{`;
     let first = true;
     for (const key of Object.keys(record).sort()) {
@@ -100,6 +115,10 @@ function encode(value: unknown, path: string, ancestors: Set<object>): string {
   } finally {
     ancestors.delete(object);
   }
+}
+
+function compareEntries(a: [string, string], b: [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
 /**

@@ -87,3 +87,24 @@ describe('canonicalKey', () => {
     expect(() => canonicalKey(deep)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
+
+describe('objects with internal state', () => {
+  it('keys URLSearchParams and Headers by their entries, order-free', () => {
+    expect(canonicalKey(new URLSearchParams('q=alice'))).not.toBe(canonicalKey(new URLSearchParams('q=bob')));
+    expect(canonicalKey(new URLSearchParams('a=1&b=2'))).toBe(canonicalKey(new URLSearchParams('b=2&a=1')));
+    expect(canonicalKey(new Headers({ 'x-a': '1' }))).not.toBe(canonicalKey(new Headers({ 'x-a': '2' })));
+  });
+
+  it('refuses a class instance whose state is not enumerable instead of keying it as empty', () => {
+    class Query {
+      readonly #text: string;
+      constructor(text: string) {
+        this.#text = text;
+      }
+      get text() {
+        return this.#text;
+      }
+    }
+    expect(() => canonicalKey({ query: new Query('alice') })).toThrow(/no enumerable state/);
+  });
+});
