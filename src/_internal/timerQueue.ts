@@ -36,15 +36,21 @@ export function createTimerQueue(clock: Clock): TimerQueue {
   };
 
   const fire = () => {
+    const firedFor = armedAt;
     handle = undefined;
     armedAt = Number.POSITIVE_INFINITY;
-    const now = clock.now();
-    for (const entry of [...entries]) {
-      if (entry.at > now || !entries.has(entry)) continue;
-      entries.delete(entry);
-      entry.callback();
+    // The timer itself is monotonic: what it was armed for is due even if the wall clock stepped
+    // back since (NTP), so a deadline cannot be pushed out by a clock change.
+    const now = Math.max(clock.now(), firedFor);
+    try {
+      for (const entry of [...entries]) {
+        if (entry.at > now || !entries.has(entry)) continue;
+        entries.delete(entry);
+        entry.callback();
+      }
+    } finally {
+      arm();
     }
-    arm();
   };
 
   const at = (time: number, callback: () => void) => {

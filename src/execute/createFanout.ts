@@ -126,9 +126,16 @@ export function createShared(options: {
 
 /** Applies defaults and overrides into the settings of one call. */
 export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?: ExecutionOptions): ExecutionConfig {
-  const merged = overrides === undefined ? base : { ...base, ...pickExecution(overrides) };
-  const retry = merged.retry === false ? undefined : { ...DEFAULTS.retry, ...merged.retry };
-  const hedge = merged.hedge === undefined || merged.hedge === false ? undefined : merged.hedge;
+  const own = overrides === undefined ? undefined : pickExecution(overrides);
+  const merged = own === undefined ? base : { ...base, ...own };
+  // An override refines the fanout's retry and hedge settings field by field; `false` turns them off.
+  const off = <S>(baseValue: S | false | undefined, override: S | false | undefined) =>
+    override === false || (override === undefined && baseValue === false);
+  const retry = off(base.retry, own?.retry) ? undefined : { ...DEFAULTS.retry, ...(base.retry || {}), ...(own?.retry || {}) };
+  const hedge =
+    off(base.hedge, own?.hedge) || (base.hedge === undefined && own?.hedge === undefined)
+      ? undefined
+      : { ...(base.hedge || {}), ...(own?.hedge || {}) };
   return {
     timeoutMs: merged.timeoutMs ?? DEFAULTS.timeoutMs,
     deadlineMs: merged.deadlineMs ?? DEFAULTS.deadlineMs,

@@ -97,6 +97,15 @@ function replicasOf(instance: Instance): Instance[] {
  * let the strategy see outcomes as they settle, and combine. Internal: the public edge is
  * `createFanout` / `fanOut`.
  */
+/** A classifier that throws must not strand the call: its failure counts as a permanent error. */
+function classifySafely(classify: Classifier, input: Parameters<Classifier>[0]): Classification {
+  try {
+    return classify(input);
+  } catch {
+    return { status: 'error', retryable: false };
+  }
+}
+
 export function execute<T, R, Data, Ctx>(
   config: ExecutionConfig,
   input: ExecutionInput<T, R, Data, Ctx>,
@@ -130,7 +139,8 @@ export function execute<T, R, Data, Ctx>(
     const fail = (error: unknown) => {
       if (finished) return;
       release(REASONS.failed);
-      for (const entry of entries) entry.permit?.release();
+      // Settled entries already told their breaker; a permit takes exactly one answer.
+      for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
       reject(error);
     };
 
@@ -280,7 +290,7 @@ export function execute<T, R, Data, Ctx>(
           resolveAttempt(result);
         };
         const failWith = (error: unknown, timedOut: boolean, cancelled: boolean) => {
-          const classification = config.classify({ error, instance: entry.instance, timedOut });
+          const classification = classifySafely(config.classify, { error, instance: entry.instance, timedOut });
           settleAttempt({ ok: false, error, timedOut, cancelled, classification }, timedOut ? 'timeout' : cancelled ? 'cancelled' : classification.status);
         };
         const cancelTimeout = timers.at(now + Math.max(1, Math.min(config.timeoutMs, remaining)), () => {
@@ -434,6 +444,11 @@ export function execute<T, R, Data, Ctx>(
 
     const start = (instances: readonly Instance[]) => {
       routed = true;
+      if (!Array.isArray(instances) || !instances.every((i) => typeof i === 'object' && i !== null && typeof i.id === 'string')) {
+        // A router bug, found at request time: say what was expected, never echo the data.
+        fail(new SwitchyardError('INVALID_INPUT', `Expected the router of "${operation}" to return an array of instances with string ids`));
+        return;
+      }
       if (instances.length === 0) {
         release(REASONS.noInstances);
         reject(new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
@@ -471,9 +486,18 @@ export function execute<T, R, Data, Ctx>(
       }
     };
 
+    const startSafely = (instances: readonly Instance[]) => {
+      if (finished) return;
+      try {
+        start(instances);
+      } catch (error) {
+        fail(error);
+      }
+    };
+
     const { target } = input;
     if (Array.isArray(target)) {
-      start(target);
+      startSafely(target);
       return;
     }
     let routing: readonly Instance[] | Promise<readonly Instance[]>;
@@ -491,14 +515,9 @@ export function execute<T, R, Data, Ctx>(
       return;
     }
     if (Array.isArray(routing)) {
-      start(routing);
+      startSafely(routing);
       return;
     }
-    Promise.resolve(routing).then(
-      (instances) => {
-        if (!finished) start(instances);
-      },
-      (error: unknown) => fail(error),
-    );
+    Promise.resolve(routing).then(startSafely, fail);
   });
 }

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { fn, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
 import { validateInstances } from './staticRouter.js';
 
@@ -50,7 +51,16 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
 ): InstanceRouter<Data, Ctx> & { invalidate(key?: string): void } {
   parseOptions(schema, options);
   const { lookup, cache } = options;
-  const run = async (input: RouteInput<Data, Ctx>) => validateInstances(await lookup(input), 'lookup()');
+  const run = async (input: RouteInput<Data, Ctx>) => {
+    const found = await lookup(input);
+    try {
+      return validateInstances(found, 'lookup()');
+    } catch (error) {
+      // Found at request time and possibly sent to a client: name the field, never echo its value.
+      const message = error instanceof Error ? error.message.replace(/, got [\s\S]*$/, '') : 'Expected `lookup()` to return instances';
+      throw new SwitchyardError('INVALID_INPUT', message, { cause: error });
+    }
+  };
   if (cache === undefined) return { route: run, invalidate: () => {} };
 
   const clock = options.clock ?? systemClock;
@@ -58,7 +68,9 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
     max: cache.maxEntries ?? 1000,
     ttl: cache.ttlMs ?? 30_000,
     perf: { now: () => clock.now() },
-    fetchMethod: (_key, _stale, { context }) => run(context),
+    // One lookup serves every caller waiting on the key, so it runs under the cache's own signal
+    // (aborted only if the entry is dropped), never under the first caller's.
+    fetchMethod: (_key, _stale, { context, signal }) => run({ ...context, signal }),
   });
   return {
     async route(input) {

@@ -335,3 +335,63 @@ describe('finish hook on abort', () => {
     expectNothingLeft([caller.signal]);
   });
 });
+
+describe('user code that misbehaves', () => {
+  it('treats a classifier that throws as a permanent error and still settles', async () => {
+    const fanout = createFanout({
+      router: staticRouter(seedInstances),
+      classify: () => {
+        throw new Error('classifier bug');
+      },
+    });
+    const { worker, calls } = scripted<number>({ cloud: fail(), 'enterprise-acme': ok(2), 'enterprise-conf': hang });
+    const responses = await settle(fanout.collect({ operation: 'get', data: {}, context: {}, worker, timeoutMs: 100 }));
+    expect(responses.successes.map((o) => o.instance.id)).toEqual(['enterprise-acme']);
+    expect(responses.errors.map((o) => [o.instance.id, o.reason])).toEqual([
+      ['cloud', 'failed'],
+      ['enterprise-conf', 'timeout'],
+    ]);
+    expect(calls.filter((c) => c.instance === 'cloud')).toHaveLength(1);
+    expectNothingLeft();
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['a list with null', [null]],
+    ['an object', { id: 'x' }],
+  ])('rejects with INVALID_INPUT when a router returns %s, without echoing it', async (_name, routed) => {
+    const fanout = createFanout({ router: { route: async () => routed as never } });
+    const error = await settle(fanout.run({ operation: 'get', data: {}, context: {}, worker: async () => 1, strategy: firstSuccess() })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: 'Expected the router of "get" to return an array of instances with string ids' });
+    expectNothingLeft();
+  });
+
+  it('rejects a synchronous router returning garbage and leaves no timer behind', async () => {
+    const caller = new AbortController();
+    const fanout = createFanout({ router: { route: () => [null] as never } });
+    await expect(fanout.run({ operation: 'get', data: {}, context: {}, worker: async () => 1, strategy: firstSuccess(), signal: caller.signal })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expectNothingLeft([caller.signal]);
+  });
+});
+
+describe('overrides', () => {
+  it('refines the fanout retry settings field by field in an operation', async () => {
+    const fanout = fanoutOf({ retry: { maxAttempts: 4 }, random: () => 0 });
+    const { worker, callsOf } = scripted<number>({ '*': fail() });
+    const get = fanout.operation({ name: 'get', worker, strategy: mergeAll(), retry: { baseDelayMs: 10 } });
+    await settle(get({}, {})).catch(() => {});
+    expect(callsOf('cloud')).toHaveLength(4);
+  });
+
+  it('turns retries off for one call with retry: false', async () => {
+    const fanout = fanoutOf({ retry: { maxAttempts: 4 } });
+    const { worker, callsOf } = scripted<number>({ '*': fail() });
+    await settle(fanout.collect({ operation: 'get', data: {}, context: {}, worker, retry: false }));
+    expect(callsOf('cloud')).toHaveLength(1);
+  });
+});

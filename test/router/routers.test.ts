@@ -101,7 +101,33 @@ describe('lookupRouter cache', () => {
 
   it('rejects a lookup result with duplicate ids', async () => {
     const router = lookupRouter({ lookup: () => [cloud, cloud] });
-    await expect(router.route(input({}))).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(router.route(input({}))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('names the bad field of a lookup result without echoing its value', async () => {
+    const router = lookupRouter({ lookup: () => [{ id: 'x', url: '10.0.0.7:8443/internal?token=abc' }] });
+    const error = await router.route(input({})).then(() => undefined, (e: Error) => e);
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: 'Expected `lookup().0.url` to be an absolute URL' });
+    expect(JSON.stringify(error)).not.toContain('token');
+  });
+
+  it('keeps a shared lookup running for the other callers when the first caller aborts', async () => {
+    let resolveLookup: (instances: Instance[]) => void = () => {};
+    const router = lookupRouter<unknown, Ctx>({
+      lookup: ({ signal }) =>
+        new Promise((resolve, reject) => {
+          resolveLookup = resolve;
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+      cache: { key: ({ context }) => context.user },
+    });
+    const first = new AbortController();
+    const firstCall = router.route({ ...input({ user: 'a' }), signal: first.signal });
+    const secondCall = router.route(input({ user: 'a' }));
+    first.abort();
+    resolveLookup([cloud]);
+    expect(await secondCall).toEqual([cloud]);
+    expect(await firstCall).toEqual([cloud]);
   });
 });
 

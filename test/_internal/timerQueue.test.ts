@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/_internal/clock.js';
+import { createTimerQueue } from '../../src/_internal/timerQueue.js';
+
+/** A clock whose wall time can be stepped independently of its (monotonic) timers. */
+function steppableClock() {
+  let wall = 1_000_000;
+  const timers = new Map<number, () => void>();
+  let seq = 0;
+  const clock: Clock = {
+    now: () => wall,
+    setTimeout(callback, _ms) {
+      seq += 1;
+      timers.set(seq, callback);
+      return seq;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+  };
+  return {
+    clock,
+    step: (ms: number) => (wall += ms),
+    fireAll: () => {
+      for (const [id, callback] of [...timers]) {
+        timers.delete(id);
+        callback();
+      }
+    },
+    armed: () => timers.size,
+  };
+}
+
+describe('timer queue', () => {
+  it('runs an entry when its timer fires even if the wall clock stepped back meanwhile', () => {
+    const { clock, step, fireAll, armed } = steppableClock();
+    const queue = createTimerQueue(clock);
+    const fired: string[] = [];
+    queue.after(100, () => fired.push('deadline'));
+    step(100 - 60_000); // 100 ms pass, and NTP steps the clock back a minute
+    fireAll();
+    expect(fired).toEqual(['deadline']);
+    expect(armed()).toBe(0);
+  });
+
+  it('multiplexes entries onto one clock timer and re-arms for the next', () => {
+    const { clock, step, fireAll, armed } = steppableClock();
+    const queue = createTimerQueue(clock);
+    const fired: number[] = [];
+    queue.after(10, () => fired.push(10));
+    queue.after(20, () => fired.push(20));
+    queue.after(30, () => fired.push(30));
+    expect(armed()).toBe(1);
+    step(10);
+    fireAll();
+    expect(fired).toEqual([10]);
+    step(20);
+    fireAll();
+    expect(fired).toEqual([10, 20, 30]);
+    expect(armed()).toBe(0);
+  });
+
+  it('leaves nothing armed after clear', () => {
+    const { clock, armed } = steppableClock();
+    const queue = createTimerQueue(clock);
+    queue.after(10, () => {});
+    queue.clear();
+    expect(armed()).toBe(0);
+  });
+});
