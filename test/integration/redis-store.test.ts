@@ -34,6 +34,13 @@ storeConformance('redisStore', async () => {
 });
 
 describe('redisStore on a real redis-server', () => {
+  it('refuses to delete every key of the database when neither it nor the call has a prefix', async () => {
+    await client.set('someone-else:key', 'kept');
+    const store = redisStore({ client });
+    await expect(store.deletePrefix('')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await client.get('someone-else:key')).toBe('kept');
+  });
+
   it('keeps the TTL in Redis itself', async () => {
     const store = redisStore({ client, prefix: 'ttl:' });
     await store.set('k', 'v', { ttlMs: 30_000 });

@@ -159,6 +159,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const client = await clientReady;
       // ioredis applies its own `keyPrefix` to commands but not to SCAN patterns or replies.
       const clientPrefix = client.options.keyPrefix ?? '';
+      if (clientPrefix + prefix + keyPrefix === '') {
+        // `SCAN MATCH *` would unlink every key of a database the store may share with others.
+        throw new SwitchyardError('INVALID_INPUT', 'Refusing to delete every key: give `deletePrefix` a prefix, or the store a `prefix`');
+      }
       const pattern = `${escapeGlob(clientPrefix + prefix + keyPrefix)}*`;
       let cursor = '0';
       do {
