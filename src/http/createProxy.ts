@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
 import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
+import { validHost } from './_host.js';
 import { cidrMatcher, isIp, normaliseAddress, parseCidr } from './_ip.js';
 import { joinPath, toBase } from './_path.js';
 import type { FetchLike } from './httpWorker.js';
@@ -30,7 +31,13 @@ export interface ProxyOptions {
    * @default 'upstream'
    */
   name?: string;
-  /** Longest wait for the upstream's response headers before answering 504. The body then streams unbounded. @default 30_000 */
+  /**
+   * Longest wait on the upstream before its response headers arrive, then 504: to connect, to take
+   * each chunk of the request body, and from the body's end (or the start, without one) to the
+   * headers. Time spent waiting for the client's upload does not count; the response body then
+   * streams unbounded.
+   * @default 30_000
+   */
   timeoutMs?: number;
   /**
    * Peers (IPs or CIDRs, IPv4 and IPv6, or a predicate) whose `X-Forwarded-*` and `Forwarded`
@@ -114,7 +121,25 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const FETCH_DECODED = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity']);
 // Fetch sets Host for the target; Expect is handled by the server in front and rejected by undici.
 const REQUEST_DROP = new Set(['host', 'expect']);
-const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip'];
+// Headers that upstreams and frameworks read as the client's address, the original host or the
+// original path (IIS/Symfony/Laminas honour X-Original-URL and X-Rewrite-URL as the route); only a
+// trusted proxy may send them.
+const FORWARDING = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-path',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-original-forwarded-for',
+  'x-original-url',
+  'x-rewrite-url',
+];
 
 function quoteIfNeeded(value: string): string {
   return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
@@ -152,6 +177,33 @@ function guardBody(body: ReadableStream<Uint8Array>, done: () => void): Readable
       },
       async cancel(reason) {
         done();
+        await reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Passes a request body on chunk by chunk (no read-ahead), telling `waitingOn` whom the proxy is
+ * waiting for: the client while a read is pending, the upstream once it has a chunk to take or
+ * the body has ended.
+ */
+function meteredBody(
+  body: ReadableStream<Uint8Array>,
+  waitingOn: (party: 'client' | 'upstream') => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        waitingOn('client');
+        const chunk = await reader.read();
+        waitingOn('upstream');
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      },
+      async cancel(reason) {
         await reader.cancel(reason).catch(() => {});
       },
     },
@@ -210,17 +262,19 @@ export function createProxy(options: ProxyOptions): Proxy {
     const incoming = request.headers;
     const headers = withoutHopByHop(incoming, REQUEST_DROP);
     const url = new URL(request.url);
-    const host = incoming.get('host') ?? url.host;
+    // A crafted Host is left out rather than forwarded: upstreams build links and redirects from it.
+    const host = incoming.has('host') ? validHost(incoming.get('host')) : validHost(url.host);
     const proto = url.protocol.slice(0, -1);
     const prior = (key: string) => (trusted ? incoming.get(key) : null);
     if (!trusted) for (const key of FORWARDING) headers.delete(key);
 
     const chain = [prior('x-forwarded-for'), client].filter((part): part is string => part !== null && part !== undefined);
     if (chain.length > 0) headers.set('x-forwarded-for', chain.join(', '));
-    headers.set('x-forwarded-host', prior('x-forwarded-host') ?? host);
+    const forwardedHost = prior('x-forwarded-host') ?? host;
+    if (forwardedHost !== undefined) headers.set('x-forwarded-host', forwardedHost);
     headers.set('x-forwarded-proto', prior('x-forwarded-proto') ?? proto);
     if (forwarded) {
-      const element = `for=${forwardedFor(client)};host=${quoteIfNeeded(host)};proto=${proto}`;
+      const element = `for=${forwardedFor(client)}${host === undefined ? '' : `;host=${quoteIfNeeded(host)}`};proto=${proto}`;
       const before = prior('forwarded');
       headers.set('forwarded', before === null ? element : `${before}, ${element}`);
     }
@@ -241,10 +295,24 @@ export function createProxy(options: ProxyOptions): Proxy {
     const controller = new AbortController();
     let timedOut = false;
     let released = false;
-    const timer = clock.setTimeout(() => {
+    // The timer runs only while the proxy waits on the upstream before its response headers:
+    // connecting, taking the next chunk of the upload, and from the upload's end to the headers.
+    // Waiting for a slow client to send its body is not the upstream's delay.
+    let answered = false;
+    let timer: unknown;
+    const onTimeout = () => {
       timedOut = true;
       controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
-    }, timeoutMs);
+    };
+    const stopTimer = () => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+    };
+    const waitingOn = (party: 'client' | 'upstream') => {
+      stopTimer();
+      if (party === 'upstream' && !answered) timer = clock.setTimeout(onTimeout, timeoutMs);
+    };
+    waitingOn('upstream');
     // AbortSignal.any holds its sources weakly, so nothing needs removing when the body ends and
     // the body can be handed on untouched; without it, a listener is removed when the body ends.
     const linked = typeof AbortSignal.any === 'function';
@@ -254,7 +322,8 @@ export function createProxy(options: ProxyOptions): Proxy {
     const release = () => {
       if (released) return;
       released = true;
-      clock.clearTimeout(timer);
+      answered = true;
+      stopTimer();
       if (!linked) clientSignal.removeEventListener('abort', onClientAbort);
     };
 
@@ -264,7 +333,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       upstream = await (options.fetch ?? globalThis.fetch)(href, {
         method: request.method,
         headers,
-        body: hasBody ? request.body : null,
+        body: hasBody ? meteredBody(request.body, waitingOn) : null,
         signal,
         // A proxy passes redirects to its client; following them could reach another origin. With
         // a streamed body, though, undici tees the body for every mode but 'error' and keeps the
@@ -280,7 +349,8 @@ export function createProxy(options: ProxyOptions): Proxy {
       // fetch reports refused, reset and DNS failures as a TypeError ("fetch failed").
       return fail(error instanceof TypeError ? 502 : 500, request, error, href);
     }
-    clock.clearTimeout(timer);
+    answered = true;
+    stopTimer();
 
     try {
       const decoded = decodedByFetch(upstream, request.method);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
+import { validHost } from './_host.js';
 import { normaliseAddress } from './_ip.js';
 import type { Proxy } from './createProxy.js';
 
@@ -67,7 +68,8 @@ function invalidRequest(): SwitchyardError {
  *
  * Give it the response too: its signal then aborts when the client disconnects before the
  * response is finished, which is what releases the upstream call. The URL is normalised by the
- * URL parser, so pass `req.url` as the proxy's `path` to check the raw path. Throws
+ * URL parser, so pass `req.url` as the proxy's `path` to check the raw path. Its host is the Host
+ * header only when that is a plain `host[:port]`, else `localhost`. Throws
  * `SwitchyardError('INVALID_INPUT')` for a header the Fetch API refuses (e.g. a control character
  * let through by a lenient parser).
  */
@@ -81,14 +83,13 @@ export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Reques
     throw invalidRequest();
   }
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const origin = `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  // The path is set on a URL whose authority is already fixed, never joined into it as text: a
+  // Host such as `a/admin?x=` must not become part of the path.
+  const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
   const target = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
-  let url: URL;
-  try {
-    url = new URL(`${origin}${target}`);
-  } catch {
-    url = new URL(target.startsWith('//') ? '/' : target, `${encrypted ? 'https' : 'http'}://localhost`);
-  }
+  const queryAt = target.indexOf('?');
+  url.pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+  url.search = queryAt === -1 ? '' : target.slice(queryAt);
 
   const controller = new AbortController();
   const abort = () => controller.abort(new DOMException('The client went away', 'AbortError'));
@@ -114,13 +115,36 @@ export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Reques
 }
 
 /**
+ * Resolves when `res` emits `event` or closes, whichever comes first (at once if it is already
+ * destroyed). A destroyed response never emits `drain` and never calls `end`'s callback, so
+ * waiting for either alone would hang once the client has left.
+ */
+function eventOrClose(res: ServerResponse, event: 'drain' | 'finish'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off(event, done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on(event, done);
+    res.on('close', done);
+  });
+}
+
+/**
  * Writes a web `Response` to a Node response (node:http, Express's `res`, Fastify's `reply.raw`
  * after `reply.hijack()`), streaming the body and waiting for `drain` when the socket is full.
  *
- * Resolves when the response is finished or the client left (the body is then cancelled, which
- * releases the upstream); rejects when the body stream fails mid-way, after destroying `res`.
+ * Resolves when the response is finished or the client left, even before the call (the body is
+ * then cancelled, which releases the upstream); rejects when the body stream fails mid-way, after
+ * destroying `res`.
  */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  if (res.destroyed || res.writableEnded) {
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
   res.statusCode = response.status;
   if (response.statusText !== '') res.statusMessage = response.statusText;
   response.headers.forEach((value, key) => {
@@ -129,46 +153,32 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader('set-cookie', cookies);
 
-  if (response.body === null) {
-    await new Promise<void>((resolve) => res.end(resolve));
-    return;
-  }
-  const reader = response.body.getReader();
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const onClose = () => {
-    closed = true;
-    wake?.();
-  };
-  const onDrain = () => wake?.();
-  res.on('close', onClose);
-  res.on('drain', onDrain);
-  try {
-    for (;;) {
-      if (closed) {
-        await reader.cancel().catch(() => {});
-        return;
+  if (response.body !== null) {
+    const reader = response.body.getReader();
+    // Cancelling on close also ends a read that waits on a silent upstream, releasing it at once.
+    const cancel = () => void reader.cancel().catch(() => {});
+    res.once('close', cancel);
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          if (res.destroyed) return;
+          res.destroy(error instanceof Error ? error : undefined);
+          throw error;
+        }
+        if (chunk.done) break;
+        if (!res.write(chunk.value)) await eventOrClose(res, 'drain');
       }
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        res.destroy(error instanceof Error ? error : undefined);
-        throw error;
-      }
-      if (chunk.done) break;
-      if (!res.write(chunk.value) && !closed) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-      }
+    } finally {
+      res.off('close', cancel);
     }
-    if (!closed) await new Promise<void>((resolve) => res.end(resolve));
-  } finally {
-    res.off('close', onClose);
-    res.off('drain', onDrain);
   }
+  if (res.destroyed) return;
+  const finished = eventOrClose(res, 'finish');
+  res.end();
+  await finished;
 }
 
 /** Options of `toNodeHandler`. */

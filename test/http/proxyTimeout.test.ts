@@ -42,3 +42,33 @@ it('clears its timer as soon as response headers arrive, while the body still st
   expect([response.status, vi.getTimerCount()]).toEqual([200, 0]);
   await response.body?.cancel();
 });
+
+it("starts counting when the upload ends, not while the client's body is still arriving", async () => {
+  /** Reads the whole body, as an upstream would, then never answers. */
+  const readingFetch: FetchLike = async (input, init) => {
+    await new Response(init?.body as ReadableStream<Uint8Array>).arrayBuffer();
+    return hangingFetch(input, init);
+  };
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull: (controller) =>
+      new Promise<void>((resolve) => {
+        setTimeout(() => {
+          if (sent++ === 10) controller.close();
+          else controller.enqueue(new Uint8Array([sent]));
+          resolve();
+        }, 300);
+      }),
+  });
+  let status = 0;
+  const pending = createProxy({ target: 'http://a.internal', fetch: readingFetch, timeoutMs: 1_000 })
+    .handle(new Request('http://front/upload', { method: 'POST', body, duplex: 'half' } as RequestInit))
+    .then((response) => (status = response.status));
+  await vi.advanceTimersByTimeAsync(11 * 300);
+  expect(status).toBe(0);
+  await vi.advanceTimersByTimeAsync(999);
+  expect(status).toBe(0);
+  await vi.advanceTimersByTimeAsync(1);
+  await pending;
+  expect([status, vi.getTimerCount()]).toEqual([504, 0]);
+});

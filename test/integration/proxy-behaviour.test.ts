@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProxy, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
+import { createProxy, sendWebResponse, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
 import { expectNoLeaks, listen, recorder, refusedPort, send, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
 
 let before: Map<string, number>;
@@ -240,5 +240,119 @@ describe('forwarding headers', () => {
     );
     await response.text();
     expect(upstream.requests[0]!.headers.forwarded).toBe('for="[2001:db8::7]";host=front.example;proto=http');
+  });
+});
+
+/** Connects, sends a GET and destroys the connection once `ready` resolves. */
+function leaveAfter(port: number, ready: Promise<unknown>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/x', agent: false });
+    request.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    request.on('close', () => resolve());
+    void ready.then(() => request.destroy());
+  });
+}
+
+describe('clients that leave', () => {
+  it('settles the Node handler and releases the upstream when the client disconnects while the upstream hangs', async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    let upstreamClosed!: Promise<unknown>;
+    const hanging = await track(
+      listen((req) => {
+        upstreamClosed = once(req.socket, 'close');
+        arrived();
+      }),
+    );
+    const handler = toNodeHandler(createProxy({ target: hanging.origin }));
+    const settled: Promise<void>[] = [];
+    const front = await track(listen((req, res) => void settled.push(handler(req, res))));
+    await leaveAfter(front.port, reached);
+    await upstreamClosed;
+    await expect(Promise.all(settled)).resolves.toEqual([undefined]);
+  });
+
+  it('resolves sendWebResponse and cancels the body when the client left before it was called', async () => {
+    const outcomes: string[] = [];
+    let handled!: () => void;
+    const done = new Promise<void>((resolve) => (handled = resolve));
+    let connected!: () => void;
+    const front = await track(
+      listen((_req, res) => {
+        connected();
+        res.once('close', async () => {
+          await sendWebResponse(res, new Response(null, { status: 204 }));
+          outcomes.push('null body sent');
+          const body = new ReadableStream<Uint8Array>({
+            pull: (controller) => controller.enqueue(new TextEncoder().encode('chunk')),
+            cancel: () => void outcomes.push('body cancelled'),
+          });
+          await sendWebResponse(res, new Response(body));
+          outcomes.push('streamed body sent');
+          handled();
+        });
+      }),
+    );
+    await leaveAfter(front.port, new Promise<void>((resolve) => (connected = resolve)));
+    await done;
+    expect(outcomes).toEqual(['null body sent', 'body cancelled', 'streamed body sent']);
+  });
+});
+
+/** POSTs `chunks` one every `intervalMs` (chunked encoding), so the upload takes its time. */
+function slowUpload(port: number, chunks: string[], intervalMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    let sent = 0;
+    const next = () => {
+      if (sent === chunks.length) return void request.end();
+      request.write(chunks[sent++]);
+      setTimeout(next, intervalMs);
+    };
+    next();
+  });
+}
+
+describe('timeoutMs and uploads', () => {
+  it('answers 200 to a slow but steady upload that lasts longer than timeoutMs', async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, timeoutMs: 500 }))));
+    const started = Date.now();
+    const response = await slowUpload(front.port, '0123456789'.split(''), 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(response.status).toBe(200);
+    expect(upstream.requests.map((r) => r.body)).toEqual(['0123456789']);
+  });
+
+  it('answers 504 when the upstream takes the whole upload and then never answers', async () => {
+    const hanging = await track(listen((req) => req.resume()));
+    const front = await track(listen(toNodeHandler(createProxy({ target: hanging.origin, timeoutMs: 300, name: 'slow' }))));
+    const response = await slowUpload(front.port, ['a', 'b', 'c'], 100);
+    expect([response.status, JSON.parse(response.body)]).toEqual([504, { error: 'Upstream timed out', target: 'slow' }]);
+  });
+
+  it('answers 504 when the upstream stops reading an upload part-way', async () => {
+    const stalled = await track(listen((req) => req.pause()));
+    const limit = 1024 * 1024 * 1024;
+    let produced = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (produced >= limit) return controller.close();
+        produced += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024));
+      },
+    });
+    const response = await createProxy({ target: stalled.origin, timeoutMs: 300 }).handle(
+      new Request('http://front.example/upload', { method: 'POST', body, duplex: 'half' } as RequestInit),
+    );
+    expect(response.status).toBe(504);
+    await response.text();
+    expect(produced).toBeLessThan(limit);
   });
 });

@@ -1,6 +1,6 @@
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProxy, toNodeHandler, type Proxy } from '../../src/http/index.js';
+import { clientAddress, createProxy, sendWebResponse, toNodeHandler, toWebRequest, type Proxy } from '../../src/http/index.js';
 import { expectNoLeaks, listen, recorder, send, sendRaw, snapshotResources, type Recorded, type Running } from '../http/_servers.js';
 
 let upstream: Running & { requests: Recorded[] };
@@ -175,6 +175,109 @@ describe('redirects', () => {
       expect(evil.requests).toEqual([]);
     } finally {
       await redirecting.close();
+    }
+  });
+});
+
+describe('Host headers that would move the path or the forwarded host', () => {
+  const crafted = ['a/admin/delete?x=', 'a/admin/delete#', 'a#', 'u@h', 'u@h/admin/delete?', 'a:1/admin/delete?x=', '[::1]/admin/delete?', 'a\\admin'];
+
+  it('never forwards outside /public when the app checks req.url and proxies the Request URL, whatever the Host', async () => {
+    // The app's own rule: only /public may be proxied. It forwards the converted Request's URL (no
+    // `path`), so that URL must keep the path the app checked.
+    const app = await listen((req, res) => {
+      if (!(req.url ?? '').startsWith('/public')) {
+        res.statusCode = 403;
+        res.end();
+        return;
+      }
+      const request = toWebRequest(req, res);
+      const address = clientAddress(req);
+      void proxy
+        .handle(request, address === undefined ? {} : { clientAddress: address })
+        .then((response) => sendWebResponse(res, response));
+    });
+    try {
+      for (const host of crafted) {
+        const response = await send(app.port, { path: '/public/page', headers: { host } });
+        expect(response.status, host).toBe(200);
+      }
+      expect(upstream.requests.map((r) => r.url)).toEqual(crafted.map(() => '/base/public/page'));
+      expect(evil.requests).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives the converted Request the Host only when it is a plain host[:port]', async () => {
+    const seen: string[] = [];
+    const app = await listen((req, res) => {
+      seen.push(toWebRequest(req).url);
+      res.end();
+    });
+    try {
+      for (const host of ['api.example:8443', 'a/admin/delete?x=', '[::1]:80', 'u@h', '127.1']) {
+        await send(app.port, { path: '/public/page?q=1', headers: { host } });
+      }
+      expect(seen).toEqual([
+        'http://api.example:8443/public/page?q=1',
+        'http://localhost/public/page?q=1',
+        'http://[::1]/public/page?q=1',
+        'http://localhost/public/page?q=1',
+        'http://localhost/public/page?q=1',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves X-Forwarded-Host and the Forwarded host out for a crafted Host instead of forwarding it', async () => {
+    const withForwarded = await listen(toNodeHandler(createProxy({ target: upstream.origin, forwarded: true })));
+    try {
+      for (const host of ['a/admin/delete?x=', 'u@h', 'a#']) {
+        await send(withForwarded.port, { path: '/x', headers: { host } });
+      }
+      await send(withForwarded.port, { path: '/x', headers: { host: 'api.example:8443' } });
+      expect(upstream.requests.map((r) => [r.headers['x-forwarded-host'], r.headers.forwarded])).toEqual([
+        [undefined, 'for=127.0.0.1;proto=http'],
+        [undefined, 'for=127.0.0.1;proto=http'],
+        [undefined, 'for=127.0.0.1;proto=http'],
+        ['api.example:8443', 'for=127.0.0.1;host="api.example:8443";proto=http'],
+      ]);
+    } finally {
+      await withForwarded.close();
+    }
+  });
+});
+
+describe('headers that would override the route or the client address', () => {
+  const overrides = {
+    'x-original-url': '/admin/delete',
+    'x-rewrite-url': '/admin/delete',
+    'x-forwarded-prefix': '/admin',
+    'x-forwarded-path': '/admin/delete',
+    'x-forwarded-server': 'internal.example',
+    'true-client-ip': '10.0.0.1',
+    'x-client-ip': '10.0.0.1',
+    'x-original-forwarded-for': '10.0.0.1',
+  };
+
+  it("never lets an untrusted client's X-Original-URL or similar overrides reach the upstream", async () => {
+    const response = await send(front.port, { path: '/public/page', headers: overrides });
+    expect(response.status).toBe(200);
+    const headers = upstream.requests[0]!.headers;
+    expect(Object.keys(overrides).filter((name) => headers[name] !== undefined)).toEqual([]);
+    expect(upstream.requests[0]!.url).toBe('/base/public/page');
+  });
+
+  it('passes them on from a trusted proxy', async () => {
+    const trusting = await listen(toNodeHandler(createProxy({ target: upstream.origin, trustProxy: ['127.0.0.1'] })));
+    try {
+      await send(trusting.port, { path: '/x', headers: overrides });
+      const headers = upstream.requests[0]!.headers;
+      expect(Object.fromEntries(Object.keys(overrides).map((name) => [name, headers[name]]))).toEqual(overrides);
+    } finally {
+      await trusting.close();
     }
   });
 });
