@@ -139,6 +139,13 @@ const FORWARDING = [
   'x-original-forwarded-for',
   'x-original-url',
   'x-rewrite-url',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded-uri',
+  'x-host',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
 ];
 
 function quoteIfNeeded(value: string): string {

@@ -260,6 +260,13 @@ describe('headers that would override the route or the client address', () => {
     'true-client-ip': '10.0.0.1',
     'x-client-ip': '10.0.0.1',
     'x-original-forwarded-for': '10.0.0.1',
+    'x-forwarded-scheme': 'https',
+    'x-forwarded-ssl': 'on',
+    'x-forwarded-uri': '/admin/delete',
+    'x-host': 'internal.example',
+    'x-cluster-client-ip': '10.0.0.1',
+    'cf-connecting-ip': '10.0.0.1',
+    'fastly-client-ip': '10.0.0.1',
   };
 
   it("never lets an untrusted client's X-Original-URL or similar overrides reach the upstream", async () => {
