@@ -56,12 +56,27 @@ export interface RuntimeRouterHooks {
 export interface RuntimeRouterOptions {
   /**
    * Loads the route table of a key (a function id, a tenant) from anywhere: a database, a file, a
-   * config service. `null` or `undefined` means the key has no routes.
+   * config service. `null` or `undefined` means the key has no routes. `signal` is aborted when
+   * the load takes longer than `loadTimeoutMs`; pass it on to the database or `fetch` call.
    */
-  load: (key: string) => Promise<RouteTable | null | undefined> | RouteTable | null | undefined;
-  /** How long a loaded table is used before it is loaded again. @default 300_000 */
+  load: (key: string, context: { signal: AbortSignal }) => Promise<RouteTable | null | undefined> | RouteTable | null | undefined;
+  /**
+   * How long a loaded table is used before it is loaded again. Once it has passed, the next lookup
+   * is still answered from that table while the new one loads in the background.
+   * @default 300_000
+   */
   ttlMs?: number;
-  /** Most tables kept; the least recently used goes first. @default 1000 */
+  /**
+   * How long a load may take. At this point its signal is aborted and the load counts as failed,
+   * even if the loader ignores the signal, so a hanging database cannot hang requests.
+   * @default 10_000
+   */
+  loadTimeoutMs?: number;
+  /**
+   * Most tables kept; the least recently used goes first. This is the only way a key that is in
+   * use loses its last good table (besides `clear()`).
+   * @default 1000
+   */
   maxTables?: number;
   /** See `RouteMatcherOptions.isAvailable`. @default every target is available */
   isAvailable?: (targetId: string) => boolean;
@@ -81,7 +96,7 @@ export interface RuntimeRouterOptions {
   invalidPath?: 'reject' | 'pass';
   /** Hooks for logs and metrics. */
   on?: RuntimeRouterHooks;
-  /** Time source for table TTLs and proxy timeouts. @default systemClock */
+  /** Time source for table TTLs, load timeouts and proxy timeouts. @default systemClock */
   clock?: Clock;
 }
 
@@ -89,11 +104,13 @@ export interface RuntimeRouterOptions {
 export interface RuntimeRouterStats {
   /** Lookups answered by a fresh cached table. */
   hits: number;
-  /** Lookups that had to load a table or wait for a load in flight. */
+  /** Lookups answered at once by a stale (TTL passed or invalidated) table while it reloads. */
+  stale: number;
+  /** Lookups that had no table and waited for a load. */
   misses: number;
   /** Calls made to `load`. */
   loads: number;
-  /** Loads that failed or returned a rejected table. */
+  /** Loads that failed, timed out or returned a rejected table. */
   errors: number;
   /** Tables held now, stale ones included. */
   size: number;
@@ -102,7 +119,10 @@ export interface RuntimeRouterStats {
 
 /** Routes requests by per-key route tables loaded on demand and cached with a TTL. */
 export interface RuntimeRouter {
-  /** The match for a request under `key`'s table, or null. Rejects when no table can be loaded. */
+  /**
+   * The match for a request under `key`'s table, or null. Rejects when `key` has no table and none
+   * can be loaded.
+   */
   match(key: string, input: MatchInput): Promise<RouteMatch | null>;
   /**
    * Forwards a request that matches `key`'s table and resolves with the upstream's response; null
@@ -110,11 +130,19 @@ export interface RuntimeRouter {
    * unavailable answers 503. Rejects only when `key` has no loadable table.
    */
   handle(key: string, request: Request, init?: RuntimeHandleInit): Promise<Response | null>;
-  /** Loads `key` again on next use; its current table keeps serving if the new one is rejected. */
+  /**
+   * Marks `key`'s table stale: the next lookup starts a new load, and is answered from the current
+   * table while that load runs (stale-while-revalidate). The current table keeps serving if the
+   * new one fails or is rejected. A key without a table waits for its load as usual.
+   */
   invalidate(key: string): void;
   /** Drops every table and every load in flight. */
   clear(): void;
-  /** Drops tables whose TTL has passed; returns how many. */
+  /**
+   * Drops the tables of idle keys: those whose TTL has passed and that have not been used for
+   * longer than `ttlMs`; returns how many. A key in use keeps its last good table, stale or not,
+   * so a failing loader always has it to fall back on.
+   */
   cleanup(): number;
   stats(): RuntimeRouterStats;
 }
@@ -122,6 +150,15 @@ export interface RuntimeRouter {
 interface Table {
   matcher: MatcherCore;
   proxies: Map<string, Proxy>;
+}
+
+/** The last good table of a key; expiry is tracked here, not by lru-cache (see below). */
+interface Entry {
+  table: Table;
+  /** Clock time after which the table is stale. */
+  staleAt: number;
+  /** Clock time of the last lookup. */
+  usedAt: number;
   invalidated: boolean;
 }
 
@@ -132,6 +169,7 @@ interface Flight {
 const optionsSchema = z.strictObject({
   load: fn<RuntimeRouterOptions['load']>(),
   ttlMs: positiveNumber.optional(),
+  loadTimeoutMs: positiveNumber.optional(),
   maxTables: positiveInteger.optional(),
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
@@ -169,9 +207,12 @@ function callHook<S>(hook: ((state: S) => void) | undefined, state: S): void {
  * are forwarded through `createProxy` (or `forward`), others return null so the app runs its own
  * handler.
  *
- * Concurrent lookups of a key share one load. A table that fails validation is reported through
- * `on.loadError` with an error naming the bad route, and the last good table for that key keeps
- * serving for another TTL.
+ * Only a key with no table waits for its load; concurrent lookups of it share that load. A stale
+ * table (TTL passed or `invalidate`d) answers at once while one load per key runs in the
+ * background. A load that fails, times out (`loadTimeoutMs`) or returns a table that fails
+ * validation is reported through `on.loadError` with an error naming the bad route, and the last
+ * good table for that key keeps serving for another TTL. That table is kept until a newer good one
+ * replaces it, `clear()`, LRU eviction beyond `maxTables`, or `cleanup()` once the key is idle.
  *
  * @example
  * const router = createRuntimeRouter({ load: (fnId) => db.routesOf(fnId), ttlMs: 60_000 });
@@ -181,6 +222,7 @@ function callHook<S>(hook: ((state: S) => void) | undefined, state: S): void {
 export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRouter {
   parseOptions(optionsSchema, options, 'options');
   const ttlMs = options.ttlMs ?? 300_000;
+  const loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   const maxTables = options.maxTables ?? 1000;
   const clock = options.clock ?? systemClock;
   const invalidPath = options.invalidPath ?? 'reject';
@@ -200,16 +242,40 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     }
   }
 
-  const cache = new LRUCache<string, Table>({
-    max: maxTables,
-    ttl: ttlMs,
-    // 0: read the clock on every check instead of caching it behind a timer.
-    ttlResolution: 0,
-    noDeleteOnStaleGet: true,
-    perf: { now: () => clock.now() },
-  });
+  // lru-cache only bounds the number of tables. Staleness is tracked on each entry: lru-cache's
+  // own TTL would drop the last good table (on purgeStale, or on a read of a stale entry) and reads
+  // a start time of 0 from the clock as "no start", so tables loaded at clock 0 never went stale.
+  const cache = new LRUCache<string, Entry>({ max: maxTables });
   const inflight = new Map<string, Flight>();
-  const counters = { hits: 0, misses: 0, loads: 0, errors: 0 };
+  const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0 };
+
+  /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
+  const loadWithin = (key: string): Promise<RouteTable | null | undefined> =>
+    new Promise((resolve, reject) => {
+      const controller = new AbortController();
+      const timer = clock.setTimeout(() => {
+        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, loadTimeoutMs);
+      let pending: Promise<RouteTable | null | undefined>;
+      try {
+        pending = Promise.resolve(options.load(key, { signal: controller.signal }));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      // Settling after the timeout is a no-op; a late rejection is handled here, not left unhandled.
+      pending.then(
+        (value) => {
+          clock.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
 
   const startLoad = (key: string): Flight => {
     counters.loads += 1;
@@ -218,20 +284,25 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     flight.promise = (async () => {
       const started = clock.now();
       try {
-        const raw = await options.load(key);
+        const raw = await loadWithin(key);
         const matcher = buildMatcher(raw ?? [], matcherOptions);
-        const table: Table = { matcher, proxies: new Map(), invalidated: false };
-        if (current()) cache.set(key, table);
+        const table: Table = { matcher, proxies: new Map() };
+        if (current()) {
+          const now = clock.now();
+          cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
+        }
         callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
         return table;
       } catch (error) {
         counters.errors += 1;
-        const stale = cache.get(key, { allowStale: true });
-        // Serve the last good table for another TTL instead of loading on every request meanwhile.
-        const last = stale === undefined ? undefined : { ...stale, invalidated: false };
-        if (last !== undefined && current()) cache.set(key, last);
+        const last = cache.peek(key);
+        if (last !== undefined && current()) {
+          // Serve the last good table for another TTL instead of loading on every request meanwhile.
+          last.staleAt = clock.now() + ttlMs;
+          last.invalidated = false;
+        }
         callHook(options.on?.loadError, { key, error, kept: last !== undefined });
-        if (last !== undefined) return last;
+        if (last !== undefined) return last.table;
         const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
         throw new SwitchyardError(
           rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
@@ -242,18 +313,27 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
         if (current()) inflight.delete(key);
       }
     })();
+    // A background reload has no awaiting caller; its failure has already gone to on.loadError.
+    flight.promise.catch(() => {});
     inflight.set(key, flight);
     return flight;
   };
 
   const tableFor = (key: string): Promise<Table> => {
-    const fresh = cache.get(key);
-    if (fresh !== undefined && !fresh.invalidated) {
-      counters.hits += 1;
-      return Promise.resolve(fresh);
+    const now = clock.now();
+    const entry = cache.get(key);
+    if (entry === undefined) {
+      counters.misses += 1;
+      return (inflight.get(key) ?? startLoad(key)).promise;
     }
-    counters.misses += 1;
-    return (inflight.get(key) ?? startLoad(key)).promise;
+    entry.usedAt = now;
+    if (!entry.invalidated && now <= entry.staleAt) {
+      counters.hits += 1;
+    } else {
+      counters.stale += 1;
+      if (!inflight.has(key)) startLoad(key);
+    }
+    return Promise.resolve(entry.table);
   };
 
   const defaultForward = (table: Table): Forward => (request, target, match, init) => {
@@ -287,8 +367,8 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
 
     invalidate(key) {
       inflight.delete(key);
-      const table = cache.get(key, { allowStale: true });
-      if (table !== undefined) table.invalidated = true;
+      const entry = cache.peek(key);
+      if (entry !== undefined) entry.invalidated = true;
     },
 
     clear() {
@@ -297,9 +377,15 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     },
 
     cleanup() {
-      const before = cache.size;
-      cache.purgeStale();
-      return before - cache.size;
+      const now = clock.now();
+      let dropped = 0;
+      for (const [key, entry] of [...cache.entries()]) {
+        if (now > entry.staleAt && now - entry.usedAt > ttlMs) {
+          cache.delete(key);
+          dropped += 1;
+        }
+      }
+      return dropped;
     },
 
     stats() {

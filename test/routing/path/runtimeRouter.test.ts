@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isSwitchyardError } from '../../../src/index.js';
+import { createManualClock } from '../../../src/testing/index.js';
 import {
   createRuntimeRouter,
   type Forward,
@@ -31,6 +32,19 @@ function router(options: Partial<RuntimeRouterOptions> & Pick<RuntimeRouterOptio
   return createRuntimeRouter({ forward: echo, ...options });
 }
 
+/** Lets background work (a reload, its hooks) finish without moving fake time. */
+async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+/** A loader whose calls stay pending until a test settles them. */
+function manualLoader() {
+  const calls: { key: string; signal: AbortSignal; resolve(table: RouteTable): void; reject(error: Error): void }[] = [];
+  const load = (key: string, { signal }: { signal: AbortSignal }) =>
+    new Promise<RouteTable>((resolve, reject) => calls.push({ key, signal, resolve, reject }));
+  return { load, calls };
+}
+
 async function targetOf(r: ReturnType<typeof router>, key: string, path: string): Promise<string | null> {
   return (await r.match(key, { path }))?.target?.url ?? null;
 }
@@ -50,16 +64,22 @@ describe('table cache', () => {
     await r.match('fn1', { path: '/api/a' });
     vi.advanceTimersByTime(999);
     await r.match('fn1', { path: '/api/b' });
-    expect([source.calls, r.stats()]).toEqual([['fn1'], { hits: 1, misses: 1, loads: 1, errors: 0, size: 1, ttlMs: 1_000 }]);
+    expect([source.calls, r.stats()]).toEqual([['fn1'], { hits: 1, stale: 0, misses: 1, loads: 1, errors: 0, size: 1, ttlMs: 1_000 }]);
   });
 
-  it('loads the table again once the TTL has passed, and routes by the new table', async () => {
+  it('once the TTL has passed, answers from the stale table and routes by the reloaded one after it loads', async () => {
     const source = loader();
     const r = router({ load: source.load, ttlMs: 1_000 });
     expect(await targetOf(r, 'fn1', '/api/a')).toBe('https://api-v1.internal/a');
     source.tables.fn1 = { '/api/*': 'https://api-v2.internal' };
     vi.advanceTimersByTime(1_001);
-    expect([await targetOf(r, 'fn1', '/api/a'), source.calls.length]).toEqual(['https://api-v2.internal/a', 2]);
+    const whileReloading = await targetOf(r, 'fn1', '/api/a');
+    await settle();
+    expect([whileReloading, await targetOf(r, 'fn1', '/api/a'), source.calls.length]).toEqual([
+      'https://api-v1.internal/a',
+      'https://api-v2.internal/a',
+      2,
+    ]);
   });
 
   it('uses a TTL of five minutes by default', async () => {
@@ -159,6 +179,23 @@ describe('invalidate, clear, cleanup', () => {
     expect([sizeAfterClear, source.calls]).toEqual([0, ['fn1', 'fn2', 'fn1']]);
   });
 
+  it('after invalidate(key), answers from the current table while the reload runs, then from the new one', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load });
+    const first = r.match('fn', { path: '/x' });
+    source.calls[0]!.resolve({ '/*': 'https://old.internal' });
+    await first;
+    r.invalidate('fn');
+    const whileReloading = await targetOf(r, 'fn', '/x');
+    source.calls[1]!.resolve({ '/*': 'https://new.internal' });
+    await settle();
+    expect([whileReloading, await targetOf(r, 'fn', '/x'), source.calls.length]).toEqual([
+      'https://old.internal/x',
+      'https://new.internal/x',
+      2,
+    ]);
+  });
+
   it('cleanup() removes only tables past their TTL and says how many', async () => {
     const r = router({ load: loader().load, ttlMs: 1_000 });
     await r.match('fn1', { path: '/' });
@@ -168,10 +205,185 @@ describe('invalidate, clear, cleanup', () => {
     expect([r.cleanup(), r.stats().size]).toEqual([1, 1]);
   });
 
+  it('cleanup() keeps the stale table of a key still in use, so a failing reload has it to fall back on', async () => {
+    const source = loader();
+    const seen: TableLoadErrorState[] = [];
+    const r = router({ load: source.load, ttlMs: 1_000, on: { loadError: (state) => seen.push(state) } });
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(900);
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(101);
+    const removed = r.cleanup();
+    delete source.tables.fn1;
+    const served = await targetOf(r, 'fn1', '/api/a');
+    await settle();
+    expect([removed, served, seen.map((s) => [s.key, s.kept]), await targetOf(r, 'fn1', '/api/b')]).toEqual([
+      0,
+      'https://api-v1.internal/a',
+      [['fn1', true]],
+      'https://api-v1.internal/b',
+    ]);
+  });
+
+  it('cleanup() drops the table of a key once it has been stale and unused for longer than the TTL', async () => {
+    const r = router({ load: loader().load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(900);
+    await r.match('fn1', { path: '/' });
+    vi.advanceTimersByTime(1_000);
+    const whileRecentlyUsed = r.cleanup();
+    vi.advanceTimersByTime(1);
+    expect([whileRecentlyUsed, r.cleanup(), r.stats().size]).toEqual([0, 1, 0]);
+  });
+
+  it('keeps the last good table through repeated failed reloads', async () => {
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    await r.match('fn1', { path: '/' });
+    delete source.tables.fn1;
+    const served: (string | null)[] = [];
+    for (let i = 0; i < 3; i++) {
+      vi.advanceTimersByTime(1_001);
+      served.push(await targetOf(r, 'fn1', '/api/a'));
+      await settle();
+      r.cleanup();
+    }
+    expect([served, source.calls.length, r.stats().errors]).toEqual([Array(3).fill('https://api-v1.internal/a'), 4, 3]);
+  });
+
   it('cleanup() removes nothing while every table is fresh', async () => {
     const r = router({ load: loader().load, ttlMs: 1_000 });
     await r.match('fn1', { path: '/' });
     expect(r.cleanup()).toBe(0);
+  });
+});
+
+describe('stale-while-revalidate', () => {
+  it('answers from the last good table at once while its reload hangs', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    const first = r.match('fn', { path: '/x' });
+    source.calls[0]!.resolve({ '/*': 'https://old.internal' });
+    await first;
+    vi.advanceTimersByTime(1_001);
+    const served = await Promise.all([targetOf(r, 'fn', '/a'), targetOf(r, 'fn', '/b')]);
+    expect([served, source.calls.length, r.stats().stale]).toEqual([['https://old.internal/a', 'https://old.internal/b'], 2, 2]);
+  });
+
+  it('runs one background reload per key however many lookups find the table stale', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load, ttlMs: 1_000 });
+    const first = r.match('fn', { path: '/' });
+    source.calls[0]!.resolve({});
+    await first;
+    vi.advanceTimersByTime(1_001);
+    for (let i = 0; i < 5; i++) await r.match('fn', { path: '/' });
+    vi.advanceTimersByTime(500);
+    for (let i = 0; i < 5; i++) await r.match('fn', { path: '/' });
+    expect(source.calls.map((c) => c.key)).toEqual(['fn', 'fn']);
+  });
+
+  it('reports a failed background reload to on.loadError with kept: true and keeps answering', async () => {
+    const source = loader();
+    const seen: TableLoadErrorState[] = [];
+    const r = router({ load: source.load, ttlMs: 1_000, on: { loadError: (state) => seen.push(state) } });
+    await r.match('fn1', { path: '/' });
+    delete source.tables.fn1;
+    vi.advanceTimersByTime(1_001);
+    const served = await targetOf(r, 'fn1', '/api/a');
+    await settle();
+    expect([served, seen.map((s) => [s.key, s.kept, (s.error as Error).message])]).toEqual([
+      'https://api-v1.internal/a',
+      [['fn1', true, 'no such function fn1 in postgres://secret@db']],
+    ]);
+  });
+
+  it('makes a key with no table wait for its load', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load });
+    let answered = false;
+    const pending = r.match('fn', { path: '/x' }).then((m) => {
+      answered = true;
+      return m?.target?.url;
+    });
+    await settle();
+    const before = answered;
+    source.calls[0]!.resolve({ '/*': 'https://new.internal' });
+    expect([before, await pending]).toEqual([false, 'https://new.internal/x']);
+  });
+
+  it('goes stale on a clock that starts at 0', async () => {
+    const clock = createManualClock(0);
+    const source = loader();
+    const r = router({ load: source.load, ttlMs: 1_000, clock });
+    await r.match('fn1', { path: '/' });
+    clock.advance(1_001);
+    await r.match('fn1', { path: '/' });
+    await settle();
+    expect([source.calls.length, r.stats().stale, clock.pending()]).toEqual([2, 1, 0]);
+  });
+});
+
+describe('load timeout', () => {
+  it('aborts the signal passed to load when loadTimeoutMs passes', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load, loadTimeoutMs: 1_000 });
+    const pending = r.match('fn', { path: '/' }).catch((e: unknown) => e);
+    const { signal } = source.calls[0]!;
+    vi.advanceTimersByTime(999);
+    const abortedEarly = signal.aborted;
+    vi.advanceTimersByTime(1);
+    await pending;
+    expect([abortedEarly, signal.aborted, isSwitchyardError(signal.reason) && signal.reason.code]).toEqual([false, true, 'DEADLINE_EXCEEDED']);
+  });
+
+  it('fails a load that ignores its signal after ten seconds by default, leaving no timer', async () => {
+    const r = router({ load: () => new Promise<RouteTable>(() => {}) });
+    const pending = r.match('fn', { path: '/' }).catch((e: unknown) => e);
+    vi.advanceTimersByTime(9_999);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(1);
+    const error = await pending;
+    expect([
+      isSwitchyardError(error) && [error.code, error.message],
+      isSwitchyardError((error as Error).cause) && ((error as Error).cause as Error).message,
+      vi.getTimerCount(),
+    ]).toEqual([
+      ['UPSTREAM_ERROR', 'Route table for `fn` could not be loaded'],
+      'Route table for `fn` did not load within 10000 ms',
+      0,
+    ]);
+  });
+
+  it('clears the timeout as soon as a load settles', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load });
+    const pending = r.match('fn', { path: '/' });
+    const duringLoad = vi.getTimerCount();
+    source.calls[0]!.resolve({});
+    await pending;
+    expect([duringLoad, vi.getTimerCount()]).toEqual([1, 0]);
+  });
+
+  it('keeps serving the last good table when a reload hangs past loadTimeoutMs, for another TTL', async () => {
+    const source = manualLoader();
+    const seen: TableLoadErrorState[] = [];
+    const r = router({ load: source.load, ttlMs: 1_000, loadTimeoutMs: 500, on: { loadError: (state) => seen.push(state) } });
+    const first = r.match('fn', { path: '/' });
+    source.calls[0]!.resolve({ '/*': 'https://old.internal' });
+    await first;
+    vi.advanceTimersByTime(1_001);
+    await r.match('fn', { path: '/' });
+    await vi.advanceTimersByTimeAsync(500);
+    source.calls[1]!.resolve({ '/*': 'https://late.internal' });
+    await settle();
+    vi.advanceTimersByTime(1_000);
+    const served = await targetOf(r, 'fn', '/x');
+    expect([served, source.calls.length, seen.map((s) => [s.kept, (s.error as Error).message])]).toEqual([
+      'https://old.internal/x',
+      2,
+      [[true, 'Route table for `fn` did not load within 500 ms']],
+    ]);
   });
 });
 
@@ -191,6 +403,8 @@ describe('validation when a table loads', () => {
     await r.match('fn1', { path: '/' });
     source.tables.fn1 = { '/api/:id/:id': 'https://broken.internal' };
     vi.advanceTimersByTime(1_001);
+    await r.match('fn1', { path: '/' });
+    await settle();
     const served = await targetOf(r, 'fn1', '/api/a');
     expect([served, source.calls.length]).toEqual(['https://api-v1.internal/a', 2]);
   });
@@ -203,6 +417,7 @@ describe('validation when a table loads', () => {
     source.tables.fn1 = { '/api/:id/:id': 'https://broken.internal' };
     r.invalidate('fn1');
     await r.match('fn1', { path: '/' });
+    await settle();
     expect(seen.map((s) => [s.key, s.kept, (s.error as Error).message])).toEqual([
       ['fn1', true, 'Expected `routes["/api/:id/:id"].path` to be a valid route pattern (repeats the parameter `:id`), got "/api/:id/:id"'],
     ]);
@@ -215,6 +430,7 @@ describe('validation when a table loads', () => {
     source.tables.fn1 = { 'no-slash': 'https://broken.internal' };
     vi.advanceTimersByTime(1_001);
     await r.match('fn1', { path: '/' });
+    await settle();
     vi.advanceTimersByTime(1_000);
     await r.match('fn1', { path: '/' });
     expect([source.calls.length, r.stats().errors]).toEqual([2, 1]);
@@ -323,6 +539,12 @@ describe('options', () => {
   it('rejects a ttlMs of 0', () => {
     expect(() => createRuntimeRouter({ load: async () => null, ttlMs: 0 })).toThrow(
       'Expected `options.ttlMs` to be a finite number > 0, got 0',
+    );
+  });
+
+  it('rejects a loadTimeoutMs of 0', () => {
+    expect(() => createRuntimeRouter({ load: async () => null, loadTimeoutMs: 0 })).toThrow(
+      'Expected `options.loadTimeoutMs` to be a finite number > 0, got 0',
     );
   });
 
