@@ -45,17 +45,8 @@ export function createVirtualClock() {
   return { clock, run, pending: () => timers.size };
 }
 
-/** mulberry32: a small seeded PRNG, so every run draws the same latencies. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded PRNG `switchyard/testing` gives users, so a run draws the same latencies every time. */
+export { seededRandom as seeded } from '../../dist/testing.js';
 
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { createSlidingCounts } from '../_internal/slidingWindow.js';
 import { expected, nonNegativeNumber, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
 import { DEFAULTS } from './options.js';
 
@@ -22,7 +23,8 @@ export interface Budget {
   tryWithdraw(): boolean;
 }
 
-const BUCKETS = 10;
+const REQUESTS = 0;
+const WITHDRAWALS = 1;
 
 const schema = z
   .object({
@@ -54,39 +56,15 @@ export function createBudget(settings: BudgetSettings = {}): Budget {
   const share = settings.ratio ?? DEFAULTS.budget.ratio;
   const windowMs = settings.windowMs ?? DEFAULTS.budget.windowMs;
   const reserve = (settings.minPerSecond ?? DEFAULTS.budget.minPerSecond) * (windowMs / 1000);
-  const bucketMs = windowMs / BUCKETS;
-  const requests = new Float64Array(BUCKETS);
-  const withdrawals = new Float64Array(BUCKETS);
-  let current = Math.floor(clock.now() / bucketMs);
-  let requestSum = 0;
-  let withdrawalSum = 0;
-
-  const advance = () => {
-    const now = Math.floor(clock.now() / bucketMs);
-    // A clock that steps back keeps the current bucket rather than reusing old ones.
-    if (now <= current) return;
-    const steps = Math.min(BUCKETS, now - current);
-    for (let step = 1; step <= steps; step += 1) {
-      const slot = (current + step) % BUCKETS;
-      requestSum -= requests[slot]!;
-      withdrawalSum -= withdrawals[slot]!;
-      requests[slot] = 0;
-      withdrawals[slot] = 0;
-    }
-    current = now;
-  };
+  const counts = createSlidingCounts(clock, windowMs);
 
   return {
     recordRequest() {
-      advance();
-      requests[current % BUCKETS]! += 1;
-      requestSum += 1;
+      counts.add(REQUESTS);
     },
     tryWithdraw() {
-      advance();
-      if (withdrawalSum + 1 > share * requestSum + reserve) return false;
-      withdrawals[current % BUCKETS]! += 1;
-      withdrawalSum += 1;
+      if (counts.sum(WITHDRAWALS) + 1 > share * counts.sum(REQUESTS) + reserve) return false;
+      counts.add(WITHDRAWALS);
       return true;
     },
   };
