@@ -111,12 +111,17 @@ export function waterfall(timeline: Timeline, width = terminalWidth()): string[]
   timeline.instances.forEach((row, index) => {
     const cells: string[] = Array.from({ length: barWidth }, () => ' ');
     const painted: ((s: string) => string)[] = Array.from({ length: barWidth }, () => (s: string) => s);
+    let previousEnd: number | undefined;
     for (const attempt of row.attempts) {
       const from = col(attempt.startMs);
       const to = Math.max(from, col(attempt.endMs ?? total) - 1);
       if (attempt.retryDelayMs !== undefined) {
-        for (let c = col(Math.max(0, attempt.startMs - attempt.retryDelayMs)); c < from; c += 1) if (cells[c] === ' ') cells[c] = '.';
+        // From the end of the previous attempt: the backoff starts a moment after it, which can
+        // round into the next cell and leave a gap that is not in the timeline.
+        const waitFrom = Math.min(previousEnd ?? from, col(Math.max(0, attempt.startMs - attempt.retryDelayMs)));
+        for (let c = waitFrom; c < from; c += 1) if (cells[c] === ' ') cells[c] = '.';
       }
+      previousEnd = col(attempt.endMs ?? total);
       const kind = attempt.result ?? 'cancelled';
       for (let c = from; c <= to; c += 1) {
         cells[c] = GLYPH[kind] ?? '=';

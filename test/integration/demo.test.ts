@@ -136,7 +136,8 @@ describe('npm run demo -- --serve', () => {
     const hidden = await fetch(`${url}/groups/conf-board`);
     const error = (await hidden.json()) as { code: string };
 
-    const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
+    // 'close' comes after 'exit' once the child's stdio pipes are closed too.
+    const exited = new Promise<number | null>((resolve) => started.on('close', (code) => resolve(code)));
     started.kill('SIGINT');
     expect(search.status).toBe(200);
     expect(groups.map((g) => g.id).sort()).toEqual(['acme-eng', 'acme-platform', 'cloud-eng', 'conf-eng']);
