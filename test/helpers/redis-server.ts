@@ -7,6 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export interface RedisServer {
   readonly port: number;
@@ -116,4 +118,35 @@ export function leftoverResources(before: readonly string[]): string[] {
     else remaining.splice(index, 1);
   }
   return leftover;
+}
+
+/**
+ * Starts a redis-server and a fail-fast client for one test file (beforeAll), and stops both and
+ * checks that nothing the file opened is left behind (afterAll). Read `server`/`client` in tests.
+ */
+export function useRedisServer(): { readonly server: RedisServer; readonly client: Redis } {
+  const state: { server?: RedisServer; client?: Redis } = {};
+  let before: string[] = [];
+  beforeAll(async () => {
+    before = process.getActiveResourcesInfo();
+    state.server = await startRedisServer();
+    state.client = new Redis(state.server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    // Connection errors while the server is stopped surface through commands; keep the log clean.
+    state.client.on('error', () => {});
+    await state.client.connect();
+  });
+  afterAll(async () => {
+    await state.client?.quit();
+    await state.server?.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(leftoverResources(before)).toEqual([]);
+  });
+  return {
+    get server() {
+      return state.server!;
+    },
+    get client() {
+      return state.client!;
+    },
+  };
 }

@@ -2,46 +2,23 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { createBreakers, type BreakerStoreErrorState, type Breakers } from '../../src/breaker/index.js';
 import { redisStore } from '../../src/stores/redis/index.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const run = promisify(execFile);
 const replica = fileURLToPath(new URL('../breaker/_replica.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const SYNC_MS = 100;
 
+const redis = useRedisServer();
 let server: RedisServer;
 let client: Redis;
-let resourcesBefore: string[];
+beforeAll(() => {
+  ({ server, client } = redis);
+});
 let prefixes = 0;
-
-beforeAll(async () => {
-  resourcesBefore = process.getActiveResourcesInfo();
-  server = await startRedisServer();
-  client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-  client.on('error', () => {});
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client.quit();
-  await server.dispose();
-  await sleep(20);
-  expect(leftBehind(resourcesBefore, process.getActiveResourcesInfo())).toEqual([]);
-});
-
-/** Resources (sockets, timers, child pipes) that exist now and did not before. */
-function leftBehind(before: string[], after: string[]): string[] {
-  const remaining = [...before];
-  return after.filter((kind) => {
-    const at = remaining.indexOf(kind);
-    if (at === -1) return true;
-    remaining.splice(at, 1);
-    return false;
-  });
-}
 
 /** Opens `instanceId`'s breaker in another process through the same Redis. */
 async function openInOtherProcess(prefix: string, instanceId: string): Promise<{ state: string; openMs: number }> {

@@ -1,29 +1,17 @@
 /** createDedup over a real redis-server in one process: a slow Redis is waited on only briefly. */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDedup, type StoreErrorState } from '../../src/dedup/index.js';
 import { redisStore } from '../../src/stores/redis/index.js';
-import { leftoverResources, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
+const redis = useRedisServer();
 let server: RedisServer;
 let client: Redis;
-let resourcesBefore: string[];
+beforeAll(() => {
+  ({ server, client } = redis);
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(async () => {
-  resourcesBefore = process.getActiveResourcesInfo();
-  server = await startRedisServer();
-  client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-  client.on('error', () => {});
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client.quit();
-  await server.dispose();
-  await sleep(20);
-  expect(leftoverResources(resourcesBefore)).toEqual([]);
-});
 
 describe('dedup over a real Redis', () => {
   it('answers from execute within about storeTimeoutMs when Redis stalls, and reports the timeout', async () => {

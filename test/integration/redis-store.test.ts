@@ -1,31 +1,17 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { redisStore, type RedisStore } from '../../src/stores/redis/index.js';
-import { leftoverResources, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { storeConformance } from '../stores/store.cases.js';
 
+const redis = useRedisServer();
 let server: RedisServer;
 let client: Redis;
-let resourcesBefore: string[];
+beforeAll(() => {
+  ({ server, client } = redis);
+});
 let run = 0;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-beforeAll(async () => {
-  resourcesBefore = process.getActiveResourcesInfo();
-  server = await startRedisServer();
-  client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-  // Connection errors while the server is stopped surface through commands; keep the log clean.
-  client.on('error', () => {});
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client.quit();
-  await server.dispose();
-  await sleep(20);
-  expect(leftoverResources(resourcesBefore)).toEqual([]);
-});
 
 // Each test gets its own key prefix, so tests never see each other's keys.
 storeConformance('redisStore', async () => {
