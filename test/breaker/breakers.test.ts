@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { createBreakers, type BreakerOptions, type BreakerStateChange, type Breakers, type Permit } from '../../src/breaker/index.js';
 import { isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import type { Instance } from '../../src/router/types.js';
@@ -8,14 +9,7 @@ const b: Instance = { id: 'b' };
 const c: Instance = { id: 'c' };
 const d: Instance = { id: 'd' };
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(0);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-});
+useFakeTimersFromZero();
 
 /** Breakers that may skip a lone instance (the default cap keeps at least half of a fan-out). */
 function solo(options: BreakerOptions = {}) {

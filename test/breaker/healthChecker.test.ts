@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { createBreakers, createHealthChecker, healthyOnly, type HealthCheckState } from '../../src/breaker/index.js';
 import { isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import { filterRouter } from '../../src/router/filterRouter.js';
@@ -9,14 +10,7 @@ const a: Instance = { id: 'a' };
 const b: Instance = { id: 'b' };
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(0);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-});
+useFakeTimersFromZero();
 
 /** A check whose answer per instance the test sets; records when each instance was checked. */
 function scriptedCheck() {

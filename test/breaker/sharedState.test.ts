@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { createBreakers, type BreakerOptions, type BreakerStoreErrorState, type Permit } from '../../src/breaker/index.js';
 import type { Instance } from '../../src/router/types.js';
 import type { Store } from '../../src/stores/types.js';
@@ -7,14 +8,7 @@ import { mapStore } from './_mapStore.js';
 const a: Instance = { id: 'a' };
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(0);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-});
+useFakeTimersFromZero();
 
 /** Two replicas' registries over one store. */
 function replicas(store: Store, options: BreakerOptions = {}) {

@@ -1,15 +1,9 @@
-import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import { createBudget } from '../../src/execute/budget.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(0);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-});
+useFakeTimersFromZero();
 
 function withdrawAll(budget: ReturnType<typeof createBudget>, limit = 10_000): number {
   let taken = 0;

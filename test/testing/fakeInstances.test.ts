@@ -1,17 +1,11 @@
 import { getEventListeners } from 'node:events';
-import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import type { WorkerCall } from '../../src/execute/types.js';
 import { createManualClock, fakeInstances, FakeInstanceError, type FakeInstancesOptions, type FakeResult } from '../../src/testing/index.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(0);
-});
-afterEach(() => {
-  expect(vi.getTimerCount()).toBe(0);
-  vi.useRealTimers();
-});
+useFakeTimersFromZero();
 
 function callWith(signal = new AbortController().signal, attempt = 1): WorkerCall<unknown, unknown> {
   return { data: undefined, context: undefined, operation: 'op', signal, attempt, deadline: Date.now() + 60_000, hedge: false };
