@@ -139,8 +139,10 @@ export function execute<T, R, Data, Ctx>(
     const fail = (error: unknown) => {
       if (finished) return;
       release(REASONS.failed);
+      const now = closeAttempts('failed');
       // Settled entries already told their breaker; a permit takes exactly one answer.
       for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
+      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('failed', now) });
       reject(error);
     };
 

@@ -30,7 +30,10 @@ export interface FanoutReport {
   /** Epoch ms when the call started. */
   startedAt: number;
   durationMs: number;
-  /** `aborted`: the caller's signal aborted; the call rejected with `ABORTED`. */
-  finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted';
+  /**
+   * `aborted`: the caller's signal aborted and the call rejected with `ABORTED`; `failed`: the
+   * router or the strategy threw, and the call rejected with that error.
+   */
+  finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted' | 'failed';
   instances: InstanceReport[];
 }

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createFanout,
+  defineStrategy,
   fanOut,
   firstSuccess,
   isSwitchyardError,
   mergeAll,
   staticRouter,
   type FanoutOptions,
+  type Responses,
 } from '../../src/index.js';
 import { acme, cloud, conf, expectNothingLeft, fail, hang, ignoreSignal, ok, scripted, seedInstances, status } from '../_support/instances.js';
 
@@ -393,5 +395,22 @@ describe('overrides', () => {
     const { worker, callsOf } = scripted<number>({ '*': fail() });
     await settle(fanout.collect({ operation: 'get', data: {}, context: {}, worker, retry: false }));
     expect(callsOf('cloud')).toHaveLength(1);
+  });
+});
+
+describe('finish hook on failure', () => {
+  it("reports a call whose strategy throws in settle to on.finish as 'failed'", async () => {
+    const finished: string[] = [];
+    const fanout = createFanout({ router: staticRouter(seedInstances), on: { finish: (s) => finished.push(s.report.finishedBy) } });
+    const { worker } = scripted<number>({ cloud: ok(1), 'enterprise-acme': hang, 'enterprise-conf': hang });
+    const strategy = defineStrategy({
+      settle: () => {
+        throw new Error('strategy bug');
+      },
+      combine: (r: Responses<number>) => r.all.length,
+    });
+    await expect(settle(fanout.run({ operation: 'get', data: {}, context: {}, worker, strategy }))).rejects.toThrow('strategy bug');
+    expect(finished).toEqual(['failed']);
+    expectNothingLeft();
   });
 });
