@@ -175,7 +175,8 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
   const abortedLines = () => world.instances.filter((i) => i.log.some((e) => e.line.includes('client aborted'))).length;
   await quietLogs(world, () => abortedLines() === world.instances.length);
   const code = isSwitchyardError(aborted.error) ? aborted.error.code : 'no error';
-  aborted.timeline = timelineFromTrace(aborted.trace, world.instances.map((i) => i.id), aborted.ms, 'aborted');
+  // on.finish reports aborted calls too; the worker's own trace is the fallback.
+  aborted.timeline ??= timelineFromTrace(aborted.trace, world.instances.map((i) => i.id), aborted.ms, 'aborted');
   for (const line of table(
     ['instance', 'outcome', 'http', 'attempts', 'ms'],
     world.instances.map((i) => {
@@ -187,7 +188,7 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
   write(`rejected with ${bold(code)} after ${aborted.ms} ms (the instances would have taken 1000 ms)`);
   write(`instances that saw their request aborted: ${abortedLines()} of ${world.instances.length}`);
   write();
-  write(dim('(an aborted call returns no report; this waterfall is drawn from the worker\'s own trace)'));
+  write(dim('(the report of an aborted call comes from on.finish: the caller got ABORTED at once)'));
   for (const line of waterfall(aborted.timeline)) write(line);
   write();
   for (const line of instanceLog(world)) write(line);

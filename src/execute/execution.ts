@@ -218,6 +218,7 @@ export function execute<T, R, Data, Ctx>(
         if (entry.outcome !== undefined) continue;
         entry.permit?.release();
         entry.report.cancelled = true;
+        entry.report.reason = 'cancelled';
       }
       // Observers still get the timeline of an aborted call (what ran, for how long).
       emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('aborted', now) });
