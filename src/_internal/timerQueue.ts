@@ -10,6 +10,9 @@ export interface TimerQueue {
   clear(): void;
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 interface Entry {
   at: number;
   callback: () => void;
@@ -22,7 +25,9 @@ interface Entry {
  */
 export function createTimerQueue(clock: Clock): TimerQueue {
   const entries = new Set<Entry>();
+  /** The entry time the clock timer serves, and the time it fires (earlier for very long waits). */
   let armedAt = Number.POSITIVE_INFINITY;
+  let firesAt = Number.POSITIVE_INFINITY;
   let handle: unknown;
 
   const arm = () => {
@@ -32,11 +37,16 @@ export function createTimerQueue(clock: Clock): TimerQueue {
     if (handle !== undefined) clock.clearTimeout(handle);
     handle = undefined;
     armedAt = earliest;
-    if (earliest !== Number.POSITIVE_INFINITY) handle = clock.setTimeout(fire, Math.max(0, earliest - clock.now()));
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    const now = clock.now();
+    // setTimeout fires at once for delays past 2^31 - 1 ms: wait in steps instead.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - now));
+    firesAt = now + delay;
+    handle = clock.setTimeout(fire, delay);
   };
 
   const fire = () => {
-    const firedFor = armedAt;
+    const firedFor = firesAt;
     handle = undefined;
     armedAt = Number.POSITIVE_INFINITY;
     // The timer itself is monotonic: what it was armed for is due even if the wall clock stepped

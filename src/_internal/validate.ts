@@ -98,3 +98,9 @@ export const clockSchema = expected<Clock>('a Clock ({ now, setTimeout, clearTim
 export const storeSchema = expected<Store>('a Store ({ get, set, delete, deletePrefix })', (v) =>
   hasMethods(v, ['get', 'set', 'delete', 'deletePrefix']),
 );
+
+/** A timer delay: setTimeout fires at once for delays past 2^31 - 1 ms, so larger ones are refused. */
+export const timerMs = expected<number>(
+  'a number of milliseconds > 0 and at most 2147483647',
+  (v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 2_147_483_647,
+);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs } from '../_internal/validate.js';
 import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
 import { validHost } from './_host.js';
 import { cidrMatcher, isIp, normaliseAddress, parseCidr } from './_ip.js';
@@ -93,7 +93,7 @@ const optionsSchema = z.object({
     );
   }),
   name: expected<string>('a non-empty string', (v) => typeof v === 'string' && v.length > 0).optional(),
-  timeoutMs: positiveNumber.optional(),
+  timeoutMs: timerMs.optional(),
   trustProxy: expected<TrustProxy>(
     'a list of IPs/CIDRs or a function',
     (v) =>

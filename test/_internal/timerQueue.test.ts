@@ -68,3 +68,25 @@ describe('timer queue', () => {
     expect(armed()).toBe(0);
   });
 });
+
+describe('very long waits', () => {
+  it('waits in steps for a delay past setTimeout\'s limit instead of firing at once', () => {
+    const { clock, step, fireAll } = steppableClock();
+    const delays: number[] = [];
+    const setTimeoutSpy = clock.setTimeout;
+    clock.setTimeout = (callback, ms) => {
+      delays.push(ms);
+      return setTimeoutSpy(callback, ms);
+    };
+    const queue = createTimerQueue(clock);
+    const fired: string[] = [];
+    queue.after(3_000_000_000, () => fired.push('late'));
+    expect(delays).toEqual([2_147_483_647]);
+    step(2_147_483_647);
+    fireAll();
+    expect(fired).toEqual([]);
+    step(3_000_000_000 - 2_147_483_647);
+    fireAll();
+    expect(fired).toEqual(['late']);
+  });
+});

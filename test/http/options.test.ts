@@ -27,7 +27,7 @@ describe('createProxy options', () => {
 
   it('refuses a non-positive timeout', () => {
     expect(configError(() => createProxy({ target: 'http://a.internal', timeoutMs: 0 })).message).toBe(
-      'Expected `createProxy.timeoutMs` to be a finite number > 0, got 0',
+      'Expected `createProxy.timeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got 0',
     );
   });
 });

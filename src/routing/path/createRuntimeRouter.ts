@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs } from '../../_internal/validate.js';
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
 import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
@@ -163,13 +163,20 @@ interface Entry {
 }
 
 interface Flight {
+  /** What the callers waiting on this load get: its table, or the table of the load that replaced it. */
   promise: Promise<Table>;
+  /** Aborts the load (its signal and its timeout) when it is replaced or the cache is cleared. */
+  controller: AbortController;
+  /** Hands this load's callers over to the load that replaced it. */
+  handOver(next: Promise<Table>): void;
 }
+
+const SUPERSEDED = new DOMException('The route table was invalidated during its load', 'AbortError');
 
 const optionsSchema = z.strictObject({
   load: fn<RuntimeRouterOptions['load']>(),
   ttlMs: positiveNumber.optional(),
-  loadTimeoutMs: positiveNumber.optional(),
+  loadTimeoutMs: timerMs.optional(),
   maxTables: positiveInteger.optional(),
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
@@ -250,14 +257,20 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0 };
 
   /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
-  const loadWithin = (key: string): Promise<RouteTable | null | undefined> =>
+  const loadWithin = (key: string, controller: AbortController): Promise<RouteTable | null | undefined> =>
     new Promise((resolve, reject) => {
-      const controller = new AbortController();
       const timer = clock.setTimeout(() => {
-        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`);
-        controller.abort(error);
-        reject(error);
+        controller.abort(new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`));
       }, loadTimeoutMs);
+      const onAbort = () => {
+        clock.clearTimeout(timer);
+        reject(controller.signal.reason);
+      };
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clock.clearTimeout(timer);
+        controller.signal.removeEventListener('abort', onAbort);
+      };
       let pending: Promise<RouteTable | null | undefined>;
       try {
         pending = Promise.resolve(options.load(key, { signal: controller.signal }));
@@ -267,11 +280,11 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       // Settling after the timeout is a no-op; a late rejection is handled here, not left unhandled.
       pending.then(
         (value) => {
-          clock.clearTimeout(timer);
+          done();
           resolve(value);
         },
         (error: unknown) => {
-          clock.clearTimeout(timer);
+          done();
           reject(error);
         },
       );
@@ -279,24 +292,33 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
 
   const startLoad = (key: string): Flight => {
     counters.loads += 1;
-    const flight = {} as Flight;
+    const controller = new AbortController();
+    let settle!: (outcome: Promise<Table>) => void;
+    const flight: Flight = {
+      promise: new Promise<Table>((resolve) => {
+        settle = resolve;
+      }),
+      controller,
+      handOver: (next) => settle(next),
+    };
+    // A replaced load is aborted and reports nothing: its callers already follow the new one.
     const current = () => inflight.get(key) === flight;
-    flight.promise = (async () => {
+    const load = async (): Promise<Table> => {
       const started = clock.now();
       try {
-        const raw = await loadWithin(key);
+        const raw = await loadWithin(key, controller);
         const matcher = buildMatcher(raw ?? [], matcherOptions);
         const table: Table = { matcher, proxies: new Map() };
-        if (current()) {
-          const now = clock.now();
-          cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
-        }
+        if (!current()) return table;
+        const now = clock.now();
+        cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
         callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
         return table;
       } catch (error) {
+        if (!current()) throw error;
         counters.errors += 1;
         const last = cache.peek(key);
-        if (last !== undefined && current()) {
+        if (last !== undefined) {
           // Serve the last good table for another TTL instead of loading on every request meanwhile.
           last.staleAt = clock.now() + ttlMs;
           last.invalidated = false;
@@ -312,10 +334,17 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       } finally {
         if (current()) inflight.delete(key);
       }
-    })();
-    // A background reload has no awaiting caller; its failure has already gone to on.loadError.
-    flight.promise.catch(() => {});
+    };
     inflight.set(key, flight);
+    const loaded = load();
+    // A background reload has no awaiting caller; its failure has already gone to on.loadError.
+    loaded.catch(() => {});
+    // Resolving twice is a no-op: a replaced load's own result is dropped.
+    void loaded.then(
+      () => settle(loaded),
+      () => settle(loaded),
+    );
+    flight.promise.catch(() => {});
     return flight;
   };
 
@@ -366,14 +395,22 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     },
 
     invalidate(key) {
-      inflight.delete(key);
       const entry = cache.peek(key);
       if (entry !== undefined) entry.invalidated = true;
+      // A load already running may return what the change replaced: abort it and hand its callers
+      // over to a fresh load, so one key never has more than one load running.
+      const running = inflight.get(key);
+      if (running === undefined) return;
+      inflight.delete(key);
+      running.controller.abort(SUPERSEDED);
+      running.handOver(startLoad(key).promise);
     },
 
     clear() {
+      const flights = [...inflight.values()];
       inflight.clear();
       cache.clear();
+      for (const flight of flights) flight.controller.abort(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
     },
 
     cleanup() {

@@ -544,17 +544,49 @@ describe('options', () => {
 
   it('rejects a loadTimeoutMs of 0', () => {
     expect(() => createRuntimeRouter({ load: async () => null, loadTimeoutMs: 0 })).toThrow(
-      'Expected `options.loadTimeoutMs` to be a finite number > 0, got 0',
+      'Expected `options.loadTimeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got 0',
     );
   });
 
   it('rejects bad proxy options at creation, naming the field', () => {
     expect(() => createRuntimeRouter({ load: async () => null, proxy: { timeoutMs: -1 } })).toThrow(
-      'Expected `proxy.timeoutMs` to be a finite number > 0, got -1',
+      'Expected `proxy.timeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got -1',
     );
   });
 
   it('rejects an options object without load', () => {
     expect(() => createRuntimeRouter({} as RuntimeRouterOptions)).toThrow('Expected `options.load` to be a function');
+  });
+});
+
+describe('loads replaced by invalidate or clear', () => {
+  it('keeps one load running per key however often it is invalidated, aborting the replaced ones', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load });
+    const waiting = [r.match('fn', { path: '/x' })];
+    for (let i = 0; i < 3; i += 1) {
+      r.invalidate('fn');
+      waiting.push(r.match('fn', { path: '/x' }));
+    }
+    expect(source.calls.map((c) => c.signal.aborted)).toEqual([true, true, true, false]);
+    source.calls[3]!.resolve({ '/*': 'https://new.internal' });
+    const matches = await Promise.all(waiting);
+    expect(matches.map((m) => m?.target?.url)).toEqual(Array(4).fill('https://new.internal/x'));
+    expect(r.stats()).toMatchObject({ loads: 4, errors: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('aborts a running load on clear() and leaves no timer behind', async () => {
+    const source = manualLoader();
+    const r = router({ load: source.load });
+    const waiting = r.match('fn', { path: '/x' });
+    r.clear();
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', message: 'The route table cache was cleared' });
+    expect(source.calls[0]!.signal.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('refuses a loadTimeoutMs past what setTimeout can wait', () => {
+    expect(() => createRuntimeRouter({ load: async () => null, loadTimeoutMs: 2 ** 31 })).toThrow(/`options.loadTimeoutMs` to be a number of milliseconds/);
   });
 });
