@@ -86,7 +86,11 @@ export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Reques
   // The path is set on a URL whose authority is already fixed, never joined into it as text: a
   // Host such as `a/admin?x=` must not become part of the path.
   const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
-  const target = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
+  const rawTarget = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
+  // A fragment is never part of a request target; cut it as a URL parser would, rather than let
+  // `search` encode it into the query.
+  const hashAt = rawTarget.indexOf('#');
+  const target = hashAt === -1 ? rawTarget : rawTarget.slice(0, hashAt);
   const queryAt = target.indexOf('?');
   url.pathname = queryAt === -1 ? target : target.slice(0, queryAt);
   url.search = queryAt === -1 ? '' : target.slice(queryAt);

@@ -231,6 +231,20 @@ describe('Host headers that would move the path or the forwarded host', () => {
     }
   });
 
+  it('drops a fragment from the request target instead of encoding it into the query', async () => {
+    const seen: string[] = [];
+    const app = await listen((req, res) => {
+      seen.push(toWebRequest(req).url);
+      res.end();
+    });
+    try {
+      await send(app.port, { path: '/public/page?q=1#/../admin', headers: { host: 'api.example' } });
+      expect(seen).toEqual(['http://api.example/public/page?q=1']);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('leaves X-Forwarded-Host and the Forwarded host out for a crafted Host instead of forwarding it', async () => {
     const withForwarded = await listen(toNodeHandler(createProxy({ target: upstream.origin, forwarded: true })));
     try {
