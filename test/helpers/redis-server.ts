@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { leftoverResources } from '../_support/resources.js';
+
+export { leftoverResources };
 
 export interface RedisServer {
   readonly port: number;
@@ -105,20 +108,6 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-/**
- * Handles and requests (by type) active now that were not active at `before`
- * (`process.getActiveResourcesInfo()`): what a test left behind. Empty when nothing leaked.
- */
-export function leftoverResources(before: readonly string[]): string[] {
-  const remaining = [...before];
-  const leftover: string[] = [];
-  for (const resource of process.getActiveResourcesInfo()) {
-    const index = remaining.indexOf(resource);
-    if (index === -1) leftover.push(resource);
-    else remaining.splice(index, 1);
-  }
-  return leftover;
-}
 
 /**
  * Starts a redis-server and a fail-fast client for one test file (beforeAll), and stops both and
