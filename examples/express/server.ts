@@ -1,6 +1,7 @@
 /**
  * switchyard in an Express BFF: one fan-out endpoint and one proxied prefix.
  *
+ *   npm run build   # the example imports the package itself (switchyard, switchyard/http)
  *   INSTANCES='cloud=http://127.0.0.1:4001,acme=http://127.0.0.1:4002' npx tsx examples/express/server.ts
  *   curl 'http://127.0.0.1:3000/search?q=eng'
  *
