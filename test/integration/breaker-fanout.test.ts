@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { leftoverResources } from '../_support/resources.js';
 import { createBreakers, type BreakerStateChange } from '../../src/breaker/index.js';
 import { httpWorker } from '../../src/http/httpWorker.js';
 import { createFanout, staticRouter } from '../../src/index.js';
@@ -25,14 +26,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await new Promise((resolve) => setTimeout(resolve, 20));
-  const remaining = [...resourcesBefore];
-  const left = process.getActiveResourcesInfo().filter((kind) => {
-    const at = remaining.indexOf(kind);
-    if (at === -1) return true;
-    remaining.splice(at, 1);
-    return false;
-  });
-  expect(left).toEqual([]);
+  expect(leftoverResources(resourcesBefore)).toEqual([]);
 });
 
 test('over real HTTP, 403 and 404 answers never open a breaker while 500s do, and the open instance is then skipped', async () => {

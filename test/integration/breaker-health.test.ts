@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { leftoverResources } from '../_support/resources.js';
 import { createBreakers, createHealthChecker, healthyOnly, type HealthCheckState } from '../../src/breaker/index.js';
 import { filterRouter } from '../../src/router/filterRouter.js';
 import { staticRouter } from '../../src/router/staticRouter.js';
@@ -27,14 +28,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await new Promise((resolve) => setTimeout(resolve, 20));
-  const remaining = [...resourcesBefore];
-  const left = process.getActiveResourcesInfo().filter((kind) => {
-    const at = remaining.indexOf(kind);
-    if (at === -1) return true;
-    remaining.splice(at, 1);
-    return false;
-  });
-  expect(left).toEqual([]);
+  expect(leftoverResources(resourcesBefore)).toEqual([]);
 });
 
 
