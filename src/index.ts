@@ -41,7 +41,7 @@ export {
 } from './combine/partialWithWarnings.js';
 export { defineStrategy } from './combine/defineStrategy.js';
 
-export { SwitchyardError, isSwitchyardError, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
+export { SwitchyardError, isSwitchyardError, httpStatusOf, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
 export type { Store } from './stores/types.js';
 export { systemClock, type Clock } from './_internal/clock.js';
 

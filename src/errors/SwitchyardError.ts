@@ -9,7 +9,13 @@ export type SwitchyardErrorCode =
   | 'NO_INSTANCES'
   | 'INVALID_CONFIG'
   | 'INVALID_INPUT'
-  | 'UPSTREAM_ERROR';
+  | 'UPSTREAM_ERROR'
+  | 'ROUTER_FAILED'
+  | 'PRINCIPAL_FAILED'
+  | 'NO_SHARD_KEY'
+  | 'UNKNOWN_TENANT'
+  | 'AFFINITY_LOST'
+  | 'TENANT_UNAVAILABLE';
 
 export interface SwitchyardErrorOptions {
   /** The original error(s), for server-side logs only. Never part of `message`. */
@@ -55,4 +61,42 @@ export function isSwitchyardError(error: unknown): error is SwitchyardError {
       ((error as { name?: unknown }).name === 'SwitchyardError' &&
         typeof (error as { code?: unknown }).code === 'string'))
   );
+}
+
+const HTTP_STATUS: { readonly [C in SwitchyardErrorCode]: number } = {
+  INVALID_INPUT: 400,
+  NO_SHARD_KEY: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_TENANT: 404,
+  AFFINITY_LOST: 409,
+  ABORTED: 499,
+  INVALID_CONFIG: 500,
+  ROUTER_FAILED: 500,
+  PRINCIPAL_FAILED: 500,
+  ALL_FAILED: 502,
+  UPSTREAM_ERROR: 502,
+  REQUIRED_INSTANCE_FAILED: 502,
+  NO_INSTANCES: 503,
+  TENANT_UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
+
+/**
+ * The HTTP status a server should answer with for an error: the mapped status for a
+ * `SwitchyardError`, 500 for anything else.
+ *
+ * 499 (client closed request) for `ABORTED` follows nginx: the client left, nobody reads it.
+ *
+ * @example
+ * ```ts
+ * import { httpStatusOf, isSwitchyardError } from 'switchyard';
+ * function toResponse(error: unknown): Response {
+ *   const body = isSwitchyardError(error) ? error.toJSON() : { code: 'INTERNAL' };
+ *   return Response.json(body, { status: httpStatusOf(error) });
+ * }
+ * ```
+ */
+export function httpStatusOf(error: unknown): number {
+  return isSwitchyardError(error) ? (HTTP_STATUS[error.code] ?? 500) : 500;
 }
