@@ -3,7 +3,7 @@ export { staticRouter } from './router/staticRouter.js';
 export { lookupRouter, type LookupRouterOptions, type LookupCacheOptions } from './router/lookupRouter.js';
 export { filterRouter } from './router/filterRouter.js';
 
-export type { Worker, WorkerCall, Outcome, Responses, Success, Unauthorized, NotFound, Failure, Skipped } from './execute/types.js';
+export type { Worker, WorkerCall, WorkerTraits, Outcome, Responses, Success, Unauthorized, NotFound, Failure, Skipped } from './execute/types.js';
 export {
   createFanout,
   type Fanout,
@@ -22,9 +22,11 @@ export {
   type HedgeOptions,
   type BudgetOptions,
   type OperationDedupOptions,
+  type ShouldRetry,
+  type ShouldRetryState,
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
-export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
+export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState, ProgrammerErrorState } from './execute/hooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';

@@ -85,7 +85,7 @@ export interface Shared {
   hooks: FanoutHooks | undefined;
   breakers: AdmissionLike | undefined;
   budget: ExecutionConfig['budget'];
-  latency: (instanceId: string) => LatencyLike;
+  latency: (instanceId: string, operation: string) => LatencyLike;
 }
 
 export function createShared(options: {
@@ -114,11 +114,13 @@ export function createShared(options: {
     hooks: options.on,
     breakers,
     budget: budgetOptions === undefined ? undefined : createBudget({ ...budgetOptions, clock }),
-    latency: (instanceId) => {
-      const known = windows.get(instanceId);
+    // Per instance and operation: a fast operation must not set the hedge delay of a slow one.
+    latency: (instanceId, operation) => {
+      const key = `${operation}\u0000${instanceId}`;
+      const known = windows.get(key);
       if (known !== undefined) return known;
       const created = createLatencyWindow({ size: windowSize });
-      windows.set(instanceId, created);
+      windows.set(key, created);
       return created;
     },
   };
@@ -154,13 +156,15 @@ export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?
     budget: merged.budget === false ? undefined : shared.budget,
     breakers: shared.breakers,
     classify: merged.classify ?? defaultClassify,
+    idempotent: merged.idempotent,
+    shouldRetry: merged.shouldRetry,
     clock: shared.clock,
     random: shared.random,
     hooks: shared.hooks,
   };
 }
 
-const EXECUTION_KEYS = ['timeoutMs', 'deadlineMs', 'concurrency', 'retry', 'hedge', 'budget', 'classify'] as const;
+const EXECUTION_KEYS = ['timeoutMs', 'deadlineMs', 'concurrency', 'retry', 'hedge', 'budget', 'classify', 'idempotent', 'shouldRetry'] as const;
 
 function pickExecution(source: ExecutionOptions): ExecutionOptions {
   const picked: Record<string, unknown> = {};

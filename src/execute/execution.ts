@@ -8,9 +8,10 @@ import type { Instance, InstanceRouter } from '../router/types.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { Classification, Classifier } from './classify.js';
 import { emit, type FanoutHooks } from './hooks.js';
+import type { ShouldRetry } from './options.js';
 import type { AttemptReport, FanoutReport, InstanceReport } from './report.js';
 import { addOutcome, emptyResponses } from './responses.js';
-import type { Outcome, Responses, Worker, WorkerCall } from './types.js';
+import type { Failure, Outcome, Responses, Worker, WorkerCall, WorkerTraits } from './types.js';
 
 /** A breaker's answer for one instance of one call; exactly one method is called per permit. */
 export interface PermitLike {
@@ -37,8 +38,17 @@ export interface ExecutionConfig {
   concurrency: number;
   retry: ({ maxAttempts: number } & BackoffOptions) | undefined;
   hedge:
-    | { delayMs: number | undefined; percentile: number | undefined; maxHedges: number; latency: (instanceId: string) => LatencyLike }
+    | {
+        delayMs: number | undefined;
+        percentile: number | undefined;
+        maxHedges: number;
+        /** The latency window of one instance for one operation. */
+        latency: (instanceId: string, operation: string) => LatencyLike;
+      }
     | undefined;
+  /** Whether work may be repeated; `undefined` defers to the worker's own `idempotent`. */
+  idempotent: boolean | undefined;
+  shouldRetry: ShouldRetry | undefined;
   budget: BudgetLike | undefined;
   breakers: AdmissionLike | undefined;
   classify: Classifier;
@@ -76,6 +86,8 @@ interface Entry<T> {
   startedAt: number | undefined;
   attempts: number;
   lastError: unknown;
+  /** False when the outcome says nothing about the instance's health: the breaker does not count it. */
+  instanceFault: boolean;
 }
 
 const noop = () => {};
@@ -112,9 +124,9 @@ export function execute<T, R, Data, Ctx>(
 ): Promise<ExecutionResult<T, R>> {
   const { clock, hooks } = config;
   const { operation, strategy, signal } = input;
-  if (signal?.aborted) {
-    return Promise.reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal.reason }));
-  }
+  const traits = input.worker as WorkerTraits;
+  const idempotent = config.idempotent ?? traits.idempotent !== false;
+  const refreshCredentials = typeof traits.refreshCredentials === 'function' ? traits.refreshCredentials : undefined;
 
   const startedAt = clock.now();
   const deadline = startedAt + config.deadlineMs;
@@ -136,21 +148,25 @@ export function execute<T, R, Data, Ctx>(
       root.abort(reason);
     };
 
+    /** Rejects the call; `on.finish` still sees what ran, so every call is reported exactly once. */
+    const rejectWith = (by: FanoutReport['finishedBy'], error: unknown) => {
+      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf(by, closeAttempts(by)), error });
+      reject(error);
+    };
+
     const fail = (error: unknown) => {
       if (finished) return;
       release(REASONS.failed);
-      const now = closeAttempts('failed');
       // Settled entries already told their breaker; a permit takes exactly one answer.
       for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('failed', now) });
-      reject(error);
+      rejectWith('failed', error);
     };
 
     const finish = (by: FanoutReport['finishedBy']) => {
       if (finished) return;
       if (!routed) {
         release(REASONS.deadline);
-        reject(new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`));
+        rejectWith('deadline', new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`));
         return;
       }
       release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
@@ -180,7 +196,7 @@ export function execute<T, R, Data, Ctx>(
       try {
         value = strategy.combine(responses);
       } catch (error) {
-        emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+        emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report, error });
         reject(error);
         return;
       }
@@ -213,7 +229,6 @@ export function execute<T, R, Data, Ctx>(
     const onCallerAbort = () => {
       if (finished) return;
       release(signal?.reason ?? REASONS.callerAborted);
-      const now = closeAttempts('aborted');
       for (const entry of entries) {
         if (entry.outcome !== undefined) continue;
         entry.permit?.release();
@@ -221,10 +236,13 @@ export function execute<T, R, Data, Ctx>(
         entry.report.reason = 'cancelled';
       }
       // Observers still get the timeline of an aborted call (what ran, for how long).
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('aborted', now) });
-      reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
+      rejectWith('aborted', new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
     };
 
+    if (signal?.aborted) {
+      onCallerAbort();
+      return;
+    }
     timers.after(config.deadlineMs, () => finish('deadline'));
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
@@ -239,7 +257,7 @@ export function execute<T, R, Data, Ctx>(
     const settle = (entry: Entry<T>, outcome: Outcome<T> | undefined) => {
       if (finished || outcome === undefined) return;
       if (outcome.status === 'success') entry.permit?.success();
-      else if (outcome.status === 'error') entry.permit?.failure();
+      else if (outcome.status === 'error' && entry.instanceFault) entry.permit?.failure();
       else entry.permit?.release();
       record(entry, outcome);
       pending -= 1;
@@ -312,7 +330,7 @@ export function execute<T, R, Data, Ctx>(
         running.then(
           (value) => {
             if (done) return;
-            if (config.hedge !== undefined) config.hedge.latency(entry.instance.id).record(clock.now() - now);
+            if (config.hedge !== undefined) config.hedge.latency(entry.instance.id, operation).record(clock.now() - now);
             settleAttempt({ ok: true, value }, 'success');
           },
           (error: unknown) => failWith(error, false, false),
@@ -324,17 +342,18 @@ export function execute<T, R, Data, Ctx>(
       const hedge = config.hedge;
       if (hedge === undefined) return undefined;
       if (hedge.percentile !== undefined) {
-        const observed = hedge.latency(instance.id).percentile(hedge.percentile);
+        const observed = hedge.latency(instance.id, operation).percentile(hedge.percentile);
         if (observed !== undefined) return observed;
       }
       return hedge.delayMs;
     };
 
-    /** The first attempt plus its hedges; the first answer that is not a retryable error wins. */
     /**
-     * Races hedges against a primary attempt that is already running: the first answer that is not
-     * a retryable failure wins and the others are aborted. Built only once the first hedge is due,
-     * so an armed but idle hedge costs one timer entry.
+     * Races hedges against a primary attempt that is already running: the first success wins and
+     * the others are aborted. A failure (403, 404, error) never cancels an attempt that may still
+     * succeed: the race ends on a success or when the last running attempt settles, with the most
+     * telling failure. Built only once the first hedge is due, so an armed but idle hedge costs one
+     * timer entry.
      */
     const raceHedges = (entry: Entry<T>, primaryScope: Scope, primary: Promise<AttemptResult<T>>, delay: number): Promise<AttemptResult<T>> =>
       new Promise((resolveAttempt) => {
@@ -356,15 +375,18 @@ export function execute<T, R, Data, Ctx>(
           resolveAttempt(result);
         };
 
+        let failed: AttemptResult<T> | undefined;
         const follow = (own: Scope, attempt: Promise<AttemptResult<T>>) => {
           running += 1;
           void attempt.then((result) => {
             running -= 1;
             if (done) return;
-            const retryableFailure =
-              !result.ok && (result.cancelled || (result.classification.status === 'error' && result.classification.retryable));
-            if (!retryableFailure || root.aborted) return end(result, own);
-            if (running === 0) end(result);
+            if (result.ok || root.aborted) return end(result, own);
+            // A definite answer (403, 404, a permanent error) tells more than a retryable failure or a cancellation.
+            if (failed === undefined || (!result.cancelled && (failed.ok === false && (failed.cancelled || failed.classification.retryable)))) {
+              failed = result;
+            }
+            if (running === 0) end(failed);
           });
         };
 
@@ -390,7 +412,8 @@ export function execute<T, R, Data, Ctx>(
     const hedgedAttempt = (entry: Entry<T>, retryDelayMs: number | undefined): Promise<AttemptResult<T>> => {
       const own = new Scope(root);
       const primary = attemptOn(entry, entry.instance, false, retryDelayMs, own);
-      const delay = hedgeDelay(entry.instance);
+      // A backup of work that is not idempotent could do it twice.
+      const delay = idempotent ? hedgeDelay(entry.instance) : undefined;
       const now = clock.now();
       if (delay === undefined || deadline - now <= delay) return primary;
       let race: Promise<AttemptResult<T>> | undefined;
@@ -406,17 +429,31 @@ export function execute<T, R, Data, Ctx>(
       });
     };
 
+    /** Asks the user's `shouldRetry`, if any; a throwing one counts as "no". */
+    const wantsRetry = (entry: Entry<T>, failure: Failure, result: AttemptResult<T> & { ok: false }): boolean => {
+      const notSent = result.classification.notSent === true && !result.timedOut;
+      const retry = result.classification.retryable && (idempotent || notSent);
+      if (config.shouldRetry === undefined) return retry;
+      try {
+        return config.shouldRetry({ operation, instance: entry.instance, attempt: entry.attempts, error: result.error, outcome: failure, idempotent, notSent, retry }) === true;
+      } catch {
+        return false;
+      }
+    };
+
     const runInstance = async (entry: Entry<T>): Promise<Outcome<T> | undefined> => {
       if (root.aborted) return undefined;
       entry.startedAt = clock.now();
       config.budget?.recordRequest();
       const maxAttempts = config.retry?.maxAttempts ?? 1;
       let retryDelayMs: number | undefined;
+      let refreshed = false;
       for (let round = 1; ; round += 1) {
         const result = await hedgedAttempt(entry, retryDelayMs);
         if (root.aborted) return undefined;
         const durationMs = clock.now() - entry.startedAt;
         if (result.ok) {
+          entry.instanceFault = true;
           return { status: 'success', instance: entry.instance, data: result.value, attempts: entry.attempts, durationMs };
         }
         entry.lastError = result.error;
@@ -424,15 +461,34 @@ export function execute<T, R, Data, Ctx>(
         if (classification.status !== 'error') {
           return { status: classification.status, instance: entry.instance, error: result.error, attempts: entry.attempts, durationMs };
         }
-        const failure: Outcome<T> = {
+        entry.instanceFault = classification.instanceFault !== false || result.timedOut;
+        const unauthenticated = classification.reason === 'unauthenticated' && !result.timedOut;
+        const failure: Failure = {
           status: 'error',
           instance: entry.instance,
           error: result.error,
           attempts: entry.attempts,
           durationMs,
-          reason: result.timedOut ? 'timeout' : 'failed',
+          reason: result.timedOut ? 'timeout' : unauthenticated ? 'unauthenticated' : 'failed',
         };
-        if (!classification.retryable || config.retry === undefined || round >= maxAttempts) return failure;
+        if (classification.programmerError === true) {
+          emit(hooks, 'programmerError', { operation, instance: entry.instance, error: result.error });
+        }
+        if (unauthenticated) {
+          // The instance refused the credential before doing anything: refresh it and try once more.
+          if (refreshed || refreshCredentials === undefined) return failure;
+          refreshed = true;
+          try {
+            await refreshCredentials(entry.instance);
+          } catch {
+            return failure;
+          }
+          if (root.aborted) return undefined;
+          round -= 1;
+          retryDelayMs = undefined;
+          continue;
+        }
+        if (config.retry === undefined || round >= maxAttempts || !wantsRetry(entry, failure, result)) return failure;
         const delayMs = backoffDelay(round, config.retry, config.random, classification.retryAfterMs);
         if (clock.now() + delayMs >= deadline) return failure;
         if (config.budget !== undefined && !config.budget.tryWithdraw()) {
@@ -454,9 +510,10 @@ export function execute<T, R, Data, Ctx>(
       }
       if (instances.length === 0) {
         release(REASONS.noInstances);
-        reject(new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
+        rejectWith('no-instances', new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
         return;
       }
+      responses.routed = instances;
       const permits = config.breakers?.admit(instances, operation);
       const seen = new Set<string>();
       for (const instance of instances) {
@@ -471,6 +528,7 @@ export function execute<T, R, Data, Ctx>(
           startedAt: undefined,
           attempts: 0,
           lastError: undefined,
+          instanceFault: true,
         });
       }
       pending = entries.length;

@@ -9,6 +9,7 @@ import type { FanoutHooks } from './hooks.js';
 import { executionSchema, type ExecutionOptions } from './options.js';
 import type { Responses, Worker } from './types.js';
 import { z } from 'zod';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** Options of a standalone `fanOut`. */
 export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
@@ -27,7 +28,8 @@ const optionsSchema = executionSchema.passthrough();
 /**
  * Calls `worker` on every instance with the same policies as a fanout, for code that has its
  * instances at hand and no router. Without a strategy it returns every outcome, categorised.
- * A standalone call shares no budget with other calls, so the extra-load budget is off unless given.
+ * A standalone call shares no budget with other calls, so the extra-load budget is off unless given,
+ * and it keeps no latency history, so adaptive hedging (`hedge.percentile`) is rejected.
  */
 export function fanOut<T, Data = undefined, Ctx = undefined>(
   instances: readonly Instance[],
@@ -47,6 +49,12 @@ export async function fanOut<T, R, Data, Ctx>(
   parseOptions(z.array(z.object({ id: z.string() }).passthrough()), instances, 'instances');
   parseOptions(z.custom((v) => typeof v === 'function', { message: 'a function' }), worker, 'worker');
   parseOptions(optionsSchema, options);
+  if (options.hedge && options.hedge.percentile !== undefined) {
+    throw new SwitchyardError(
+      'INVALID_CONFIG',
+      'Expected `hedge.delayMs` without `hedge.percentile` in fanOut: a standalone fanOut keeps no latency history between calls, so a percentile would never have samples; use createFanout for adaptive hedging',
+    );
+  }
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
   const result = await execute(resolveConfig(shared, options), {

@@ -29,6 +29,15 @@ export interface FinishState {
   operation: string;
   responses: Responses<unknown>;
   report: FanoutReport;
+  /** Set when the call rejected (aborted, no instances, deadline while routing, a throwing strategy …). */
+  error?: unknown;
+}
+
+export interface ProgrammerErrorState {
+  operation: string;
+  instance: Instance;
+  /** The TypeError, ReferenceError … the worker's own code threw. */
+  error: unknown;
 }
 
 export interface BudgetExhaustedState {
@@ -45,7 +54,13 @@ export interface FanoutHooks {
   attempt?(state: AttemptState): void;
   retry?(state: RetryState): void;
   outcome?(state: OutcomeState): void;
+  /** Exactly once per execution, however it ends (also when it rejects). */
   finish?(state: FinishState): void;
+  /**
+   * The worker's own code threw a TypeError, ReferenceError, SyntaxError or RangeError: a bug,
+   * not an outage. The outcome is an `error` that is neither retried nor counted by a breaker.
+   */
+  programmerError?(state: ProgrammerErrorState): void;
   budgetExhausted?(state: BudgetExhaustedState): void;
 }
 

@@ -7,6 +7,8 @@ import type { BreakerOptions, Breakers } from '../breaker/index.js';
 import type { Dedup, DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import type { FanoutHooks } from './hooks.js';
+import type { Instance } from '../router/types.js';
+import type { Failure } from './types.js';
 
 /** Retry settings; `false` turns retries off. */
 export interface RetryOptions {
@@ -24,9 +26,12 @@ export interface RetryOptions {
 export interface HedgeOptions {
   /** Start the backup after this many ms. Ignored when `percentile` has enough samples. */
   delayMs?: number;
-  /** Adaptive: start the backup at this latency percentile (0..1) observed per instance. */
+  /**
+   * Adaptive: start the backup at this latency percentile (0..1) observed per instance and
+   * operation. Needs a fanout: the standalone `fanOut` keeps no history and rejects it.
+   */
   percentile?: number;
-  /** Samples kept per instance for `percentile`. @default 100 */
+  /** Samples kept per instance and operation for `percentile`. @default 100 */
   windowSize?: number;
   /** Backups per attempt. @default 1 */
   maxHedges?: number;
@@ -44,6 +49,29 @@ export interface BudgetOptions {
   /** @default 10_000 */
   windowMs?: number;
 }
+
+/** What `shouldRetry` sees about one failed attempt. */
+export interface ShouldRetryState {
+  operation: string;
+  instance: Instance;
+  /** The attempt that just failed (1-based, hedges counted). */
+  attempt: number;
+  error: unknown;
+  /** The outcome this instance gets if it is not retried. */
+  outcome: Failure;
+  /** Whether the work may be repeated (the operation's `idempotent`, else the worker's). */
+  idempotent: boolean;
+  /** The request provably never reached the instance (connection refused, unknown host). */
+  notSent: boolean;
+  /** What switchyard decides by itself: retryable, and idempotent or not sent. */
+  retry: boolean;
+}
+
+/**
+ * Decides whether a failed attempt is retried; its answer replaces `state.retry`. `maxAttempts`,
+ * the deadline and the retry budget still apply. A function that throws counts as `false`.
+ */
+export type ShouldRetry = (state: ShouldRetryState) => boolean;
 
 /** Settings shared by every call of a fanout (and overridable per operation). */
 export interface ExecutionOptions {
@@ -65,6 +93,14 @@ export interface ExecutionOptions {
   budget?: BudgetOptions | false;
   /** Maps a worker's thrown error to an outcome category. @default defaultClassify */
   classify?: Classifier;
+  /**
+   * Whether the work may be done twice. `false`: never hedged, retried only after a failure that
+   * provably happened before sending. See docs/idempotency.md.
+   * @default the worker's `idempotent` (httpWorker: by method), else true
+   */
+  idempotent?: boolean;
+  /** Decides per failed attempt whether to retry. @default switchyard's own decision (`state.retry`) */
+  shouldRetry?: ShouldRetry;
 }
 
 export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionOptions {
@@ -152,6 +188,8 @@ export const executionSchema = z.object({
   hedge: hedgeSchema.optional(),
   budget: budgetSchema.optional(),
   classify: fn<Classifier>().optional(),
+  idempotent: z.boolean().optional(),
+  shouldRetry: fn<ShouldRetry>().optional(),
 });
 
 const routerSchema = expected<InstanceRouter>(

@@ -32,8 +32,9 @@ export interface FanoutReport {
   durationMs: number;
   /**
    * `aborted`: the caller's signal aborted and the call rejected with `ABORTED`; `failed`: the
-   * router or the strategy threw, and the call rejected with that error.
+   * router or the strategy threw, and the call rejected with that error; `no-instances`: the
+   * router chose no instance (`NO_INSTANCES`).
    */
-  finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted' | 'failed';
+  finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted' | 'failed' | 'no-instances';
   instances: InstanceReport[];
 }

@@ -18,14 +18,34 @@ export interface WorkerCall<Data = unknown, Ctx = unknown> {
 /**
  * Runs one operation on one instance. Resolve with the data; throw to report a failure.
  *
- * A thrown error with `status`/`statusCode` 401/403 or `code` `UNAUTHORIZED`/`FORBIDDEN` is
- * classified `unauthorized`; 404 or `NOT_FOUND` is `not-found`; anything else is an `error`.
- * An error may carry `retryAfterMs` (number) to delay its retry.
+ * A thrown error with `status`/`statusCode` 403 or `code` `FORBIDDEN` is classified
+ * `unauthorized`; 401 or `UNAUTHORIZED` is an `error` with reason `unauthenticated`; 404 or
+ * `NOT_FOUND` is `not-found`; anything else is an `error`. An error may carry `retryAfterMs`
+ * (number) to delay its retry. A worker may declare {@link WorkerTraits} as properties.
  */
 export type Worker<T, Data = unknown, Ctx = unknown> = (
   instance: Instance,
   call: WorkerCall<Data, Ctx>,
 ) => Promise<T>;
+
+/**
+ * What a worker may say about itself, as properties of the worker function. `httpWorker` sets
+ * both; a hand-written worker can too (`Object.assign(worker, { idempotent: false })`).
+ */
+export interface WorkerTraits {
+  /**
+   * False when repeating the work could do it twice (a payment, a POST without an idempotency
+   * key): such work is never hedged, and retried only after a failure that provably happened
+   * before the request was sent. An operation's own `idempotent` option wins over this.
+   * @default true
+   */
+  readonly idempotent?: boolean;
+  /**
+   * Refreshes the worker's credential for `instance` after the instance refused it (401); the
+   * attempt is then retried once. Without it a 401 is not retried.
+   */
+  readonly refreshCredentials?: (instance: Instance) => Promise<void> | void;
+}
 
 export interface Success<T> {
   status: 'success';
@@ -54,7 +74,8 @@ export interface Failure {
   error: unknown;
   attempts: number;
   durationMs: number;
-  reason: 'timeout' | 'failed';
+  /** `unauthenticated`: the instance refused the BFF's own credential (401), even after a refresh. */
+  reason: 'timeout' | 'failed' | 'unauthenticated';
 }
 export interface Skipped {
   status: 'skipped';
@@ -68,6 +89,11 @@ export type Outcome<T> = Success<T> | Unauthorized | NotFound | Failure | Skippe
 /** All outcomes of one call, in settle order and by category. */
 export interface Responses<T> {
   all: Outcome<T>[];
+  /**
+   * The instances the router chose, in its order; strategies that merge use it to give the same
+   * order on every call. Absent on hand-built responses (they then merge in settle order).
+   */
+  routed?: readonly Instance[];
   successes: Success<T>[];
   unauthorized: Unauthorized[];
   notFound: NotFound[];

@@ -89,7 +89,7 @@ describe('firstSuccess', () => {
   });
 
   it('throws FORBIDDEN when every instance answers 403', async () => {
-    const { promise } = await run({ cloud: status(403), 'enterprise-acme': status(401), 'enterprise-conf': status(403) }, firstSuccess());
+    const { promise } = await run({ cloud: status(403), 'enterprise-acme': status(403), 'enterprise-conf': status(403) }, firstSuccess());
     await expect(promise).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 

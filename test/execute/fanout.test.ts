@@ -44,7 +44,8 @@ describe('outcomes', () => {
       throw Object.assign(new Error('x'), { code: instance.id === 'cloud' ? 'FORBIDDEN' : instance.id === 'enterprise-acme' ? 'UNAUTHORIZED' : 'NOT_FOUND' });
     };
     const responses = await settle(fanoutOf().collect({ operation: 'get', data: {}, context: {}, worker }));
-    expect(responses.unauthorized).toHaveLength(2);
+    expect(responses.unauthorized.map((o) => o.instance.id)).toEqual(['cloud']);
+    expect(responses.errors.map((o) => [o.instance.id, o.reason])).toEqual([['enterprise-acme', 'unauthenticated']]);
     expect(responses.notFound).toHaveLength(1);
   });
 

@@ -113,7 +113,7 @@ describe('headers', () => {
 
 describe('status classes', () => {
   const cases: [number, string, boolean][] = [
-    [401, 'unauthorized', false],
+    [401, 'error', false],
     [403, 'unauthorized', false],
     [404, 'not-found', false],
     [400, 'error', false],
