@@ -234,7 +234,12 @@ export function createBreakers(options?: BreakerOptions): Breakers {
   };
 
   const settle = (circuit: Circuit, generation: number, kind: PermitKind, outcome: 'success' | 'failure' | 'release') => {
-    if (kind === 'forced' || generation !== circuit.generation) return;
+    if (kind === 'forced') {
+      // A call let through by the ejection cap that succeeds is as good as a probe: the instance answered.
+      if (outcome === 'success' && circuit.state !== 'closed' && (generation === circuit.generation || circuit.state === 'half-open')) close(circuit);
+      return;
+    }
+    if (generation !== circuit.generation) return;
     if (kind === 'probe') {
       if (outcome === 'release') circuit.probes -= 1;
       else if (outcome === 'success') close(circuit);
@@ -279,7 +284,10 @@ export function createBreakers(options?: BreakerOptions): Breakers {
         }
       }
       if (denied !== undefined) {
-        const cap = Math.floor((result.size * settings.maxEjectedPercent) / 100);
+        // At least one instance may be ejected (unless the share is 0): rounding down would never
+        // skip the one instance of a single-instance call, however long its breaker is open.
+        const share = Math.floor((result.size * settings.maxEjectedPercent) / 100);
+        const cap = settings.maxEjectedPercent > 0 ? Math.max(1, share) : 0;
         if (denied.length > cap) {
           // Over the cap, call the breakers closest to probing again: they are likeliest to have recovered.
           denied.sort((a, b) => a.openUntil - b.openUntil);

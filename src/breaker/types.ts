@@ -79,9 +79,10 @@ export interface BreakerOptions {
   /** Probe calls admitted at once while half-open. @default 1 */
   halfOpenProbes?: number;
   /**
-   * The most of one fan-out's instances (percent, rounded down) that open breakers may skip;
-   * beyond it, open instances are called anyway (Envoy's `max_ejection_percent`), so a fan-out
-   * never loses most of its instances to breakers at once. @default 50
+   * The most of one fan-out's instances (percent, rounded down, but at least one unless 0) that
+   * open breakers may skip; beyond it, open instances are called anyway (Envoy's
+   * `max_ejection_percent`), so a fan-out never loses most of its instances to breakers at once.
+   * Such a forced call that succeeds closes the breaker, as a successful probe would. @default 50
    */
   maxEjectedPercent?: number;
   /** One breaker per instance, or per instance and operation. @default 'instance' */

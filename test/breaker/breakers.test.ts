@@ -218,11 +218,11 @@ describe('ejection cap', () => {
     expect(decisions.get('b')).not.toBe('circuit-open');
   });
 
-  test('rounds the cap down, so a lone instance is never skipped under the default cap', () => {
+  test('lets at least one instance be ejected, so a single-instance call is skipped while its breaker is open', () => {
     const breakers = createBreakers({ policy: { kind: 'consecutive', threshold: 1 } });
     (breakers.admit([a], 'op').get('a') as Permit).failure();
     expect(breakers.state('a')).toBe('open');
-    expect(breakers.admit([a], 'op').get('a')).not.toBe('circuit-open');
+    expect(breakers.admit([a], 'op').get('a')).toBe('circuit-open');
     expect(breakers.admit([a, b, c], 'op').get('a')).toBe('circuit-open');
   });
 
@@ -231,11 +231,18 @@ describe('ejection cap', () => {
     expect([...breakers.admit([a, b, c, d], 'op').values()]).not.toContain('circuit-open');
   });
 
-  test('outcomes of calls admitted over the cap do not change the breaker', () => {
+  test('a forced call over the cap that succeeds counts as a successful probe and closes the breaker', () => {
     const breakers = allOpen({ maxEjectedPercent: 0 });
     const permit = breakers.admit([a], 'op').get('a') as Permit;
     permit.success();
-    expect(breakers.state('a')).toBe('open');
+    expect(breakers.state('a')).toBe('closed');
+  });
+
+  test('a forced call over the cap that fails or is released leaves the breaker open, without extending it', () => {
+    const breakers = allOpen({ maxEjectedPercent: 0 });
+    (breakers.admit([a], 'op').get('a') as Permit).failure();
+    (breakers.admit([b], 'op').get('b') as Permit).release();
+    expect([breakers.state('a'), breakers.state('b')]).toEqual(['open', 'open']);
   });
 
   test('counts an instance listed twice once', () => {

@@ -56,4 +56,12 @@ describe('breakers in a fanout', () => {
     expect(callsOf('cloud')).toHaveLength(1);
     expect(responses.skipped.map((o) => o.instance.id)).toEqual(['cloud']);
   });
+
+  it('skips the only instance of a single-instance call while its breaker is open', async () => {
+    const { worker, callsOf } = scripted<string[]>({ cloud: fail() });
+    const fanout = createFanout({ router: staticRouter([seedInstances[0]!]), retry: false, breaker: { policy: { kind: 'consecutive', threshold: 2 } } });
+    for (let i = 0; i < 4; i += 1) await drive(fanout.collect({ operation: 'tenant', data: {}, context: {}, worker }));
+    expect(callsOf('cloud')).toHaveLength(2);
+    expectNothingLeft();
+  });
 });
