@@ -40,6 +40,17 @@ function isJsonData(value: unknown, depth: number, ancestors: Set<object>): bool
   }
 }
 
+/**
+ * A way to give each extra caller its own copy of `value`, or undefined when it cannot be copied
+ * faithfully (not plain JSON data). Primitives need no copy. The copy is what a cache hit returns.
+ */
+export function copierOf(value: unknown): (() => unknown) | undefined {
+  if (typeof value !== 'object' || value === null) return () => value;
+  if (!isJsonData(value, 0, new Set())) return undefined;
+  const text = JSON.stringify(value);
+  return () => JSON.parse(text) as unknown;
+}
+
 /** UTF-8 length of `text`, without allocating. */
 export function utf8Length(text: string): number {
   let bytes = 0;

@@ -2,7 +2,7 @@ import { systemClock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
 import { canonicalKey } from './canonicalKey.js';
-import { decodeEntry, encodeEntry } from './_entry.js';
+import { copierOf, decodeEntry, encodeEntry } from './_entry.js';
 import type { DedupHooks } from './hooks.js';
 import { namespacePrefix, operationPrefix, paramsPrefix, principalPart, storeKey } from './_keys.js';
 import { DEDUP_DEFAULTS, parseDedupOptions, type DedupOptions } from './options.js';
@@ -53,6 +53,10 @@ type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
 type StoreResult<T> = { ok: true; value: T } | { ok: false };
 
 interface Waiter {
+  /** The execution this caller waits on; it moves to a fresh one when the result cannot be copied. */
+  job: Job;
+  /** This caller's own execute, for a fresh run when the shared result cannot be copied. */
+  execute: (signal: AbortSignal) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
   cleanup(): void;
@@ -302,13 +306,43 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     return result;
   }
 
+  /**
+   * Answers every caller. No two callers share one mutable object: the first gets the result, each
+   * other one its own copy (what a cache hit gets); a result that cannot be copied (not plain JSON
+   * data) is not shared at all: those callers run afresh.
+   */
   function settle(job: Job, result: Result): void {
     job.settled = true;
     if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
+    let first = true;
+    let copy: (() => unknown) | undefined;
+    let copyable = true;
     for (const waiter of job.waiters) {
-      waiter.cleanup();
-      if (result.ok) waiter.resolve(result.value);
-      else waiter.reject(result.error);
+      if (!result.ok) {
+        waiter.cleanup();
+        waiter.reject(result.error);
+        continue;
+      }
+      if (first) {
+        first = false;
+        waiter.cleanup();
+        waiter.resolve(result.value);
+        continue;
+      }
+      if (copyable && copy === undefined) {
+        copy = copierOf(result.value);
+        copyable = copy !== undefined;
+      }
+      if (copy !== undefined) {
+        waiter.cleanup();
+        waiter.resolve(copy());
+        continue;
+      }
+      emit('bypass', { operation: job.operation, reason: 'not-copyable' });
+      const fresh = newJob('', job.operation, '', '');
+      waiter.job = fresh;
+      fresh.waiters.add(waiter);
+      start(fresh, waiter.execute, undefined);
     }
     job.waiters.clear();
   }
@@ -321,12 +355,12 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     job.controller?.abort(reason);
   }
 
-  function join<R>(job: Job, signal: AbortSignal | undefined): Promise<R> {
+  function join<R>(job: Job, signal: AbortSignal | undefined, execute: (signal: AbortSignal) => Promise<unknown>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const waiter: Waiter = { resolve: resolve as (value: unknown) => void, reject, cleanup: () => {} };
+      const waiter: Waiter = { job, execute, resolve: resolve as (value: unknown) => void, reject, cleanup: () => {} };
       if (signal) {
         const onAbort = () => {
-          leave(job, waiter, signal.reason);
+          leave(waiter.job, waiter, signal.reason);
           reject(aborted(signal.reason));
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -359,7 +393,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       if (principal === undefined && input.shared !== true) {
         emit('bypass', { operation, reason: 'no-principal' });
         const job = newJob('', operation, '', '');
-        const answer = join<R>(job, signal);
+        const answer = join<R>(job, signal, execute);
         start(job, execute, undefined);
         return answer;
       }
@@ -368,14 +402,14 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       const mapKey = `${operation}\u0000${owner}\u0000${params}`;
       const existing = flights.get(mapKey);
       if (existing) {
-        const answer = join<R>(existing, signal);
+        const answer = join<R>(existing, signal, execute);
         emit('join', { operation, waiters: existing.waiters.size });
         return answer;
       }
       const job = newJob(mapKey, operation, params, owner);
       flights.set(mapKey, job);
       const ttlMs = input.ttlMs ?? ttlDefault;
-      const answer = join<R>(job, signal);
+      const answer = join<R>(job, signal, execute);
       start(job, execute, ttlMs > 0 ? { key: storeKeyOf(job), ttlMs } : undefined);
       return answer;
     } catch (error) {

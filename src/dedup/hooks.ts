@@ -3,10 +3,14 @@
  * one that throws is ignored, so it can never fail a call.
  */
 
-/** A call ran on its own because it has no principal and is not marked `shared`. */
+/**
+ * A call ran on its own: `no-principal`, it has no principal and is not marked `shared`;
+ * `not-copyable`, it joined an execution whose result is not plain JSON data, so it could not get
+ * its own copy and ran afresh instead of sharing one object with other callers.
+ */
 export interface BypassState {
   operation: string;
-  reason: 'no-principal';
+  reason: 'no-principal' | 'not-copyable';
 }
 
 /** A call was answered from the result cache without running. */

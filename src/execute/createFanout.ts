@@ -30,6 +30,11 @@ export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
   worker: Worker<T, Data, Ctx>;
   /** The caller's signal: aborting it rejects the call at once with code `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * Dedup settings of this call when the fanout has `dedup`. `collect` and `runDetailed` share
+   * identical calls in flight only (never the result cache). @default the fanout's settings
+   */
+  dedup?: OperationDedupOptions | false;
 }
 
 /** A strategy usable with a worker returning `T`. */
@@ -40,7 +45,8 @@ export interface RunInput<T, S extends StrategyFor<T>, Data, Ctx> extends CallIn
   strategy: S;
   /**
    * Dedup settings of this call when the fanout has `dedup`. The operation name keys the cache,
-   * so one name must always mean one worker and strategy. @default the fanout's settings
+   * so one name must always mean one worker and strategy (a name defined with `operation()` is
+   * refused with another worker). @default the fanout's settings
    */
   dedup?: OperationDedupOptions | false;
 }
@@ -233,42 +239,80 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
 
   type AnyRun = CallInput<unknown, Data, Ctx> & { strategy: Strategy<unknown, unknown> };
 
-  /** A run through dedup when the fanout has it: identical calls share one execution and cache. */
-  const runShared = async (input: AnyRun, callConfig: ExecutionConfig, settings: OperationDedupOptions | false | undefined) => {
-    if (dedup === undefined || settings === false) return (await runWith(input, callConfig)).value;
+  /** Workers of the operations defined on this fanout, by name: one name, one worker. */
+  const defined = new Map<string, Worker<unknown, Data, Ctx>>();
+  /** Dedup keys one name to one result; a call that reuses an operation's name with another worker would share its entries. */
+  const checkName = (input: AnyRun) => {
+    const worker = defined.get(input.operation);
+    if (worker !== undefined && worker !== input.worker) {
+      throw new SwitchyardError(
+        'INVALID_CONFIG',
+        `Operation \`${input.operation}\` is already defined on this fanout with another worker; call that operation or give this call another name`,
+      );
+    }
+  };
+
+  /**
+   * Which result a dedup entry holds: `run` and operations share their entries (and the result
+   * cache); `collect` and `runDetailed` results describe one execution, so they share calls in
+   * flight only, each in its own key space.
+   */
+  type Kind = 'value' | 'collect' | 'detailed';
+
+  /** A run through dedup when the fanout has it: identical calls share one execution (and the cache for `value`). */
+  const runShared = <V>(
+    input: AnyRun,
+    callConfig: ExecutionConfig,
+    settings: OperationDedupOptions | false | undefined,
+    kind: Kind,
+    pick: (result: Awaited<ReturnType<typeof runWith>>) => V,
+  ): Promise<V> => {
+    if (dedup === undefined || settings === false) return runWith(input, callConfig).then(pick);
+    checkName(input);
+    const key = settings?.key;
     return dedup.run(
       {
         operation: input.operation,
         principal: principalOf?.(input.context),
         params: input.data,
         ...(settings?.shared === undefined ? {} : { shared: settings.shared }),
-        ...(settings?.key === undefined ? {} : { key: settings.key }),
-        ...(settings?.ttlMs === undefined ? {} : { ttlMs: settings.ttlMs }),
+        ...(kind === 'value'
+          ? key === undefined ? {} : { key }
+          : { key: (data: unknown) => ({ kind, params: key === undefined ? data : key(data) }), ttlMs: 0 }),
+        ...(kind !== 'value' || settings?.ttlMs === undefined ? {} : { ttlMs: settings.ttlMs }),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
       },
-      async (signal) => (await runWith({ ...input, signal }, callConfig)).value,
+      (signal) => runWith({ ...input, signal }, callConfig).then(pick),
     );
   };
+  const valueOf = (result: { value: unknown }) => result.value;
+  const detailsOf = (result: { value: unknown; report: FanoutReport }) => ({ value: result.value, report: result.report });
   const fanout = {
-    async collect(input: CallInput<unknown, Data, Ctx>) {
+    async collect(input: CallInput<unknown, Data, Ctx> & { dedup?: OperationDedupOptions | false }) {
       validateCall(input, false);
-      return (await runWith({ ...input, strategy: collectStrategy }, config(input))).value;
+      return runShared({ ...input, strategy: collectStrategy }, config(input), input.dedup, 'collect', valueOf);
     },
     async run(input: AnyRun & { dedup?: OperationDedupOptions | false }) {
       validateCall(input, true);
-      return runShared(input, config(input), input.dedup);
+      return runShared(input, config(input), input.dedup, 'value', valueOf);
     },
-    async runDetailed(input: AnyRun) {
+    async runDetailed(input: AnyRun & { dedup?: OperationDedupOptions | false }) {
       validateCall(input, true);
-      const { value, report } = await runWith(input, config(input));
-      return { value, report };
+      return runShared(input, config(input), input.dedup, 'detailed', detailsOf);
     },
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
       validateCall({ ...definition, operation: definition.name }, true);
+      if (defined.has(definition.name)) {
+        throw new SwitchyardError(
+          'INVALID_CONFIG',
+          `Operation \`${definition.name}\` is already defined on this fanout; give each operation its own name (the name keys dedup and the result cache)`,
+        );
+      }
       const operationConfig = config(definition);
+      defined.set(definition.name, definition.worker);
       return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
-        return runShared(input, operationConfig, definition.dedup);
+        return runShared(input, operationConfig, definition.dedup, 'value', valueOf);
       };
     },
     async invalidate(target: { operation?: string; data?: unknown; principal?: string } = {}) {
