@@ -73,6 +73,15 @@ export interface RuntimeRouterOptions {
    */
   loadTimeoutMs?: number;
   /**
+   * After a key with no table fails to load, lookups of that key fail at once for this long
+   * instead of loading again on every request; each further failure doubles the wait, up to
+   * `maxLoadErrorBackoffMs`. A successful load, `invalidate(key)` or `clear()` ends it.
+   * @default 1000
+   */
+  loadErrorBackoffMs?: number;
+  /** The longest wait between loads of a key that keeps failing. @default 60_000 */
+  maxLoadErrorBackoffMs?: number;
+  /**
    * Most tables kept; the least recently used goes first. This is the only way a key that is in
    * use loses its last good table (besides `clear()`).
    * @default 1000
@@ -100,6 +109,16 @@ export interface RuntimeRouterOptions {
   clock?: Clock;
 }
 
+/** A key whose load failed with no table to fall back on: lookups fail at once until `until`. */
+interface Failure {
+  until: number;
+  /** The wait that ended at `until`; the next failure doubles it. */
+  waitMs: number;
+  code: 'INVALID_CONFIG' | 'UPSTREAM_ERROR';
+  message: string;
+  cause: unknown;
+}
+
 /** Counters of the table cache since creation (or the last `clear()` for `size`). */
 export interface RuntimeRouterStats {
   /** Lookups answered by a fresh cached table. */
@@ -112,6 +131,8 @@ export interface RuntimeRouterStats {
   loads: number;
   /** Loads that failed, timed out or returned a rejected table. */
   errors: number;
+  /** Lookups of a key with no table refused at once because its last load failed recently (backoff). */
+  backedOff: number;
   /** Tables held now, stale ones included. */
   size: number;
   ttlMs: number;
@@ -177,6 +198,8 @@ const optionsSchema = z.strictObject({
   load: fn<RuntimeRouterOptions['load']>(),
   ttlMs: positiveNumber.optional(),
   loadTimeoutMs: timerMs.optional(),
+  loadErrorBackoffMs: timerMs.optional(),
+  maxLoadErrorBackoffMs: timerMs.optional(),
   maxTables: positiveInteger.optional(),
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
@@ -193,6 +216,11 @@ function jsonResponse(status: number, body: Record<string, string>): Response {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
   });
+}
+
+/** A fresh error for each caller refused by a failed load (callers may attach to or mutate it). */
+function failedLoad(failure: Failure): SwitchyardError {
+  return new SwitchyardError(failure.code, failure.message, { cause: failure.cause });
 }
 
 function pathOf(url: string): string {
@@ -218,7 +246,9 @@ function callHook<S>(hook: ((state: S) => void) | undefined, state: S): void {
  * table (TTL passed or `invalidate`d) answers at once while one load per key runs in the
  * background. A load that fails, times out (`loadTimeoutMs`) or returns a table that fails
  * validation is reported through `on.loadError` with an error naming the bad route, and the last
- * good table for that key keeps serving for another TTL. That table is kept until a newer good one
+ * good table for that key keeps serving for another TTL. A key with no table to fall back on is
+ * backed off: its lookups fail at once for `loadErrorBackoffMs`, doubling per failure up to
+ * `maxLoadErrorBackoffMs`, so a failing loader is not called on every request. That table is kept until a newer good one
  * replaces it, `clear()`, LRU eviction beyond `maxTables`, or `cleanup()` once the key is idle.
  *
  * @example
@@ -231,6 +261,14 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   const ttlMs = options.ttlMs ?? 300_000;
   const loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   const maxTables = options.maxTables ?? 1000;
+  const backoffMs = options.loadErrorBackoffMs ?? 1000;
+  const maxBackoffMs = options.maxLoadErrorBackoffMs ?? Math.max(backoffMs, 60_000);
+  if (maxBackoffMs < backoffMs) {
+    throw new SwitchyardError(
+      'INVALID_CONFIG',
+      `Expected \`options.maxLoadErrorBackoffMs\` to be a number >= loadErrorBackoffMs (${backoffMs}), got ${maxBackoffMs}`,
+    );
+  }
   const clock = options.clock ?? systemClock;
   const invalidPath = options.invalidPath ?? 'reject';
   const proxyOptions = options.proxy ?? {};
@@ -254,7 +292,10 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   // a start time of 0 from the clock as "no start", so tables loaded at clock 0 never went stale.
   const cache = new LRUCache<string, Entry>({ max: maxTables });
   const inflight = new Map<string, Flight>();
-  const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0 };
+  const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0, backedOff: 0 };
+  // A failing loader (a database down) must not be called on every request for a key: the key is
+  // backed off, from `backoffMs` doubling to `maxBackoffMs`. Bounded like the tables.
+  const failures = new LRUCache<string, Failure>({ max: maxTables });
 
   /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
   const loadWithin = (key: string, controller: AbortController): Promise<RouteTable | null | undefined> =>
@@ -311,6 +352,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
         const table: Table = { matcher, proxies: new Map() };
         if (!current()) return table;
         const now = clock.now();
+        failures.delete(key);
         cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
         callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
         return table;
@@ -326,11 +368,17 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
         callHook(options.on?.loadError, { key, error, kept: last !== undefined });
         if (last !== undefined) return last.table;
         const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
-        throw new SwitchyardError(
-          rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
-          rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
-          { cause: error },
-        );
+        const previous = failures.get(key);
+        const waitMs = previous === undefined ? backoffMs : Math.min(previous.waitMs * 2, maxBackoffMs);
+        const failure: Failure = {
+          until: clock.now() + waitMs,
+          waitMs,
+          code: rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
+          message: rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
+          cause: error,
+        };
+        failures.set(key, failure);
+        throw failedLoad(failure);
       } finally {
         if (current()) inflight.delete(key);
       }
@@ -352,8 +400,16 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     const now = clock.now();
     const entry = cache.get(key);
     if (entry === undefined) {
+      const running = inflight.get(key);
+      if (running === undefined) {
+        const failure = failures.get(key);
+        if (failure !== undefined && now < failure.until) {
+          counters.backedOff += 1;
+          return Promise.reject(failedLoad(failure));
+        }
+      }
       counters.misses += 1;
-      return (inflight.get(key) ?? startLoad(key)).promise;
+      return (running ?? startLoad(key)).promise;
     }
     entry.usedAt = now;
     if (!entry.invalidated && now <= entry.staleAt) {
@@ -395,6 +451,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     },
 
     invalidate(key) {
+      failures.delete(key);
       const entry = cache.peek(key);
       if (entry !== undefined) entry.invalidated = true;
       // A load already running may return what the change replaced: abort it and hand its callers
@@ -410,6 +467,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       const flights = [...inflight.values()];
       inflight.clear();
       cache.clear();
+      failures.clear();
       for (const flight of flights) flight.controller.abort(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
     },
 

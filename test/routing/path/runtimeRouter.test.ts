@@ -64,7 +64,7 @@ describe('table cache', () => {
     await r.match('fn1', { path: '/api/a' });
     vi.advanceTimersByTime(999);
     await r.match('fn1', { path: '/api/b' });
-    expect([source.calls, r.stats()]).toEqual([['fn1'], { hits: 1, stale: 0, misses: 1, loads: 1, errors: 0, size: 1, ttlMs: 1_000 }]);
+    expect([source.calls, r.stats()]).toEqual([['fn1'], { hits: 1, stale: 0, misses: 1, loads: 1, errors: 0, backedOff: 0, size: 1, ttlMs: 1_000 }]);
   });
 
   it('once the TTL has passed, answers from the stale table and routes by the reloaded one after it loads', async () => {
@@ -588,5 +588,72 @@ describe('loads replaced by invalidate or clear', () => {
 
   it('refuses a loadTimeoutMs past what setTimeout can wait', () => {
     expect(() => createRuntimeRouter({ load: async () => null, loadTimeoutMs: 2 ** 31 })).toThrow(/`options.loadTimeoutMs` to be a number of milliseconds/);
+  });
+});
+
+describe('backing off a key whose load fails', () => {
+  it('fails lookups at once during the backoff instead of loading on every request, then tries again', async () => {
+    const source = loader({});
+    const r = router({ load: source.load, loadErrorBackoffMs: 1_000 });
+    await expect(r.match('fn9', { path: '/x' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+    for (let i = 0; i < 5; i += 1) await expect(r.match('fn9', { path: '/x' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(source.calls).toEqual(['fn9']);
+    expect(r.stats().backedOff).toBe(5);
+    vi.advanceTimersByTime(1_000);
+    await expect(r.match('fn9', { path: '/x' })).rejects.toMatchObject({ code: 'UPSTREAM_ERROR' });
+    expect(source.calls).toEqual(['fn9', 'fn9']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('doubles the wait after each failure up to maxLoadErrorBackoffMs', async () => {
+    const source = loader({});
+    const r = router({ load: source.load, loadErrorBackoffMs: 100, maxLoadErrorBackoffMs: 300 });
+    const loadsAfter = async (ms: number) => {
+      vi.advanceTimersByTime(ms);
+      await r.match('fn9', { path: '/x' }).catch(() => {});
+      return source.calls.length;
+    };
+    expect(await loadsAfter(0)).toBe(1);
+    expect(await loadsAfter(99)).toBe(1);
+    expect(await loadsAfter(1)).toBe(2); // waited 100
+    expect(await loadsAfter(199)).toBe(2);
+    expect(await loadsAfter(1)).toBe(3); // waited 200
+    expect(await loadsAfter(299)).toBe(3);
+    expect(await loadsAfter(1)).toBe(4); // waited 300, the cap
+    expect(await loadsAfter(300)).toBe(5); // still 300
+  });
+
+  it('forgets the backoff once a load succeeds, so a later failure waits the first wait again', async () => {
+    const source = loader({ fn2: TABLES.fn2! });
+    const r = router({ load: source.load, loadErrorBackoffMs: 100, maxTables: 1 });
+    for (let i = 0; i < 2; i += 1) {
+      await r.match('fn1', { path: '/api/a' }).catch(() => {});
+      vi.advanceTimersByTime(100 * 2 ** i);
+    }
+    source.tables.fn1 = TABLES.fn1!;
+    expect(await targetOf(r, 'fn1', '/api/a')).toBe('https://api-v1.internal/a');
+    await r.match('fn2', { path: '/orders/1' }); // evicts fn1's table (maxTables: 1)
+    delete source.tables.fn1;
+    await r.match('fn1', { path: '/api/a' }).catch(() => {});
+    const loads = source.calls.filter((k) => k === 'fn1').length;
+    vi.advanceTimersByTime(100);
+    await r.match('fn1', { path: '/api/a' }).catch(() => {});
+    expect(source.calls.filter((k) => k === 'fn1').length).toBe(loads + 1);
+  });
+
+  it('loads again at once after invalidate(key) during the backoff', async () => {
+    const source = loader({});
+    const r = router({ load: source.load, loadErrorBackoffMs: 10_000 });
+    await r.match('fn1', { path: '/api/a' }).catch(() => {});
+    source.tables.fn1 = TABLES.fn1!;
+    r.invalidate('fn1');
+    expect(await targetOf(r, 'fn1', '/api/a')).toBe('https://api-v1.internal/a');
+    expect(source.calls).toEqual(['fn1', 'fn1']);
+  });
+
+  it('rejects a maxLoadErrorBackoffMs below loadErrorBackoffMs, naming both', () => {
+    expect(() => createRuntimeRouter({ load: () => null, loadErrorBackoffMs: 5_000, maxLoadErrorBackoffMs: 1_000 })).toThrow(
+      /maxLoadErrorBackoffMs.*loadErrorBackoffMs/,
+    );
   });
 });
