@@ -479,7 +479,7 @@ export function execute<T, R, Data, Ctx>(
           if (refreshed || refreshCredentials === undefined) return failure;
           refreshed = true;
           try {
-            await refreshCredentials(entry.instance);
+            await refreshCredentials(entry.instance, result.error);
           } catch {
             return failure;
           }

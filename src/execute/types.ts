@@ -41,10 +41,10 @@ export interface WorkerTraits {
    */
   readonly idempotent?: boolean;
   /**
-   * Refreshes the worker's credential for `instance` after the instance refused it (401); the
-   * attempt is then retried once. Without it a 401 is not retried.
+   * Refreshes the worker's credential for `instance` after the instance refused it (401) with
+   * `error`; the attempt is then retried once. Without it a 401 is not retried.
    */
-  readonly refreshCredentials?: (instance: Instance) => Promise<void> | void;
+  readonly refreshCredentials?: (instance: Instance, error: unknown) => Promise<void> | void;
 }
 
 export interface Success<T> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import type { Worker, WorkerCall } from '../execute/types.js';
+import type { Worker, WorkerCall, WorkerTraits } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
 import { isHeaderName, isHeaderValue } from './_headers.js';
 import { joinPath, toBase } from './_path.js';
@@ -19,6 +19,21 @@ export type HeadersFactory<Data, Ctx> = (
   call: WorkerCall<Data, Ctx>,
 ) => HeadersInit | undefined | Promise<HeadersInit | undefined>;
 
+/**
+ * The BFF's own credential for each instance (e.g. a short-lived per-instance JWT), sent as
+ * `Authorization: Bearer <token>`. Keep the token cache in `get`; `refresh` replaces the token of
+ * one instance after that instance refused it (401), and the attempt is retried once.
+ */
+export interface HttpCredentials {
+  /** The current token for `instance`; `undefined` sends no Authorization header. Called per attempt: cache it. */
+  get(instance: Instance): string | undefined | Promise<string | undefined>;
+  /** Obtains a new token for `instance` (later `get` calls return it). Concurrent refreshes of one instance share one call. */
+  refresh(instance: Instance): void | Promise<void>;
+}
+
+/** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2). */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
 /** Options of `httpWorker`. */
 export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
   /**
@@ -27,8 +42,24 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
    * absolute URLs) are refused before any request is sent.
    */
   path: string | ((call: WorkerCall<Data, Ctx>) => string);
-  /** @default 'GET', or 'POST' when `json` is set */
+  /**
+   * GET, HEAD, OPTIONS, PUT and DELETE are idempotent: retried and hedged. POST and PATCH are
+   * not, unless `idempotent: true`, `idempotencyKey` or a static `Idempotency-Key` header says so.
+   * @default 'GET', or 'POST' when `json` is set
+   */
   method?: string;
+  /**
+   * Whether repeating the request is safe, overriding what the method says (see docs/idempotency.md).
+   * @default true for GET, HEAD, OPTIONS, PUT, DELETE; for POST and PATCH only with an idempotency key
+   */
+  idempotent?: boolean;
+  /**
+   * Sends `Idempotency-Key: <key>` with every attempt of a call (retries and hedges carry the same
+   * key), which makes a POST or PATCH safe to repeat on a server that honours it.
+   */
+  idempotencyKey?: (call: WorkerCall<Data, Ctx>) => string;
+  /** The BFF's per-instance credential, sent as a Bearer token and refreshed once after a 401. */
+  credentials?: HttpCredentials;
   /**
    * Send a JSON body: `true` sends `call.data`, a function sends what it returns.
    * @default false
@@ -78,7 +109,27 @@ const optionsSchema = z.object({
   maxResponseBytes: positiveInteger.optional(),
   fetch: fn<FetchLike>().optional(),
   clock: z.any().optional(),
+  idempotent: z.boolean().optional(),
+  idempotencyKey: fn<(call: unknown) => string>().optional(),
+  credentials: expected<HttpCredentials>(
+    'an object with `get(instance)` and `refresh(instance)` functions',
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as HttpCredentials).get === 'function' &&
+      typeof (v as HttpCredentials).refresh === 'function',
+  ).optional(),
 });
+
+/** True when static headers carry an `Idempotency-Key`: the server will apply a repeat once. */
+function hasIdempotencyKey(headers: HeadersInit | undefined): boolean {
+  if (headers === undefined) return false;
+  try {
+    return new Headers(headers).has('idempotency-key');
+  } catch {
+    return false;
+  }
+}
 
 /** Reads at most `limit` bytes; `undefined` when the body is longer (the rest is cancelled). */
 async function readCapped(response: Response, limit: number): Promise<Uint8Array | undefined> {
@@ -142,6 +193,9 @@ function invalidHeader(instance: Instance): SwitchyardError {
  * mismatching bodies throw a non-retryable `UpstreamResponseError`, unreachable upstreams an
  * `UpstreamNetworkError`. Every message is redacted; URLs and bodies stay on `detail`/`cause`.
  *
+ * The worker tells the executor whether it may be repeated (`idempotent`, from the method and any
+ * idempotency key) and, with `credentials`, how to refresh an instance's token after a 401.
+ *
  * @example
  * const getUser = httpWorker({
  *   path: (call) => `/users/${encodeURIComponent(call.data.id)}`,
@@ -155,13 +209,41 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
   parseOptions(optionsSchema, options, 'httpWorker');
   const json = options.json ?? false;
   const method = (options.method ?? (json === false ? 'GET' : 'POST')).toUpperCase();
+  const idempotencyKey = options.idempotencyKey;
+  const idempotent =
+    options.idempotent ??
+    (IDEMPOTENT_METHODS.has(method) ||
+      idempotencyKey !== undefined ||
+      (typeof options.headers !== 'function' && hasIdempotencyKey(options.headers)));
+  const credentials = options.credentials;
+  // A burst of 401s must not mint a token per request: one refresh per instance runs at a time,
+  // and a 401 to a request sent before the last refresh finished needs none (it used the old token).
+  const refreshing = new Map<string, Promise<void>>();
+  const refreshes = new Map<string, number>();
+  const sentWith = new WeakMap<object, number>();
+  const refreshCredentials = (instance: Instance, error?: unknown): Promise<void> => {
+    let running = refreshing.get(instance.id);
+    if (running !== undefined) return running;
+    const used = typeof error === 'object' && error !== null ? sentWith.get(error) : undefined;
+    if (used !== undefined && used < (refreshes.get(instance.id) ?? 0)) return Promise.resolve();
+    running = (async () => {
+      try {
+        await credentials!.refresh(instance);
+        refreshes.set(instance.id, (refreshes.get(instance.id) ?? 0) + 1);
+      } finally {
+        refreshing.delete(instance.id);
+      }
+    })();
+    refreshing.set(instance.id, running);
+    return running;
+  };
   const deadlineHeader = options.deadlineHeader ?? 'x-request-deadline-ms';
   const responseType = options.responseType ?? 'json';
   const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const clock = options.clock ?? systemClock;
   const schema = options.schema;
 
-  return async (instance, call) => {
+  const worker: Worker<T, Data, Ctx> = async (instance, call) => {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (instance.url === undefined) {
       throw Object.assign(
@@ -183,6 +265,12 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
         // The platform's message quotes the bad value, which may be a credential.
         throw invalidHeader(instance);
       }
+    }
+    if (idempotencyKey !== undefined) headers.set('idempotency-key', idempotencyKey(call));
+    const generation = credentials === undefined ? 0 : (refreshes.get(instance.id) ?? 0);
+    if (credentials !== undefined) {
+      const token = await credentials.get(instance);
+      if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
     }
     if (deadlineHeader !== false && Number.isFinite(call.deadline)) {
       headers.set(deadlineHeader, String(Math.max(0, Math.floor(call.deadline - clock.now()))));
@@ -215,10 +303,12 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     if (response.status < 200 || response.status > 299) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now());
       const text = await snippet(response);
-      throw new HttpStatusError(response.status, {
+      const error = new HttpStatusError(response.status, {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         detail: text === undefined ? { url: href } : { url: href, body: text },
       });
+      if (response.status === 401 && credentials !== undefined) sentWith.set(error, generation);
+      throw error;
     }
 
     let bytes: Uint8Array | undefined;
@@ -249,4 +339,7 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     }
     return result.value;
   };
+  // Read by the executor; the declared type stays `Worker` so Data and Ctx infer from the call site.
+  const traits: WorkerTraits = credentials === undefined ? { idempotent } : { idempotent, refreshCredentials };
+  return Object.assign(worker, traits);
 }
