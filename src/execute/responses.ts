@@ -1,7 +1,8 @@
 import type { Outcome, Responses } from './types.js';
 
 export function emptyResponses<T>(): Responses<T> {
-  return { all: [], successes: [], unauthorized: [], notFound: [], errors: [], skipped: [] };
+  // `routed` is set once routing is done; declared here so the object keeps one shape.
+  return { all: [], routed: undefined, successes: [], unauthorized: [], notFound: [], errors: [], skipped: [] };
 }
 
 /** Adds one outcome to its category (and to `all`, in settle order). */

@@ -93,7 +93,7 @@ export interface Responses<T> {
    * The instances the router chose, in its order; strategies that merge use it to give the same
    * order on every call. Absent on hand-built responses (they then merge in settle order).
    */
-  routed?: readonly Instance[];
+  routed?: readonly Instance[] | undefined;
   successes: Success<T>[];
   unauthorized: Unauthorized[];
   notFound: NotFound[];
