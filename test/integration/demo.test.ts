@@ -80,8 +80,8 @@ describe('npm run demo', () => {
     const text = section(run.stdout, '3');
     expect(row(text, 'enterprise-conf')).toMatch(/error \(failed\)\s+\S+, refused\s+2/);
     expect(row(text, 'enterprise-acme')).toMatch(/error \(timeout\)\s+timeout, timeout\s+2/);
-    expect(text).toContain('warnings: enterprise-conf unavailable (failed); enterprise-acme unavailable (timeout)');
-    expect(text).toContain('unavailableInstances: enterprise-conf, enterprise-acme');
+    expect(text).toContain('warnings: enterprise-acme unavailable (timeout); enterprise-conf unavailable (failed)');
+    expect(text).toContain('unavailableInstances: enterprise-acme, enterprise-conf');
     expect(text).toContain('- cloud: 3 groups');
   });
 
