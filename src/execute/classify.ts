@@ -103,11 +103,14 @@ export function isNotSent(error: unknown): boolean {
 /**
  * True for a TypeError, ReferenceError, SyntaxError or RangeError thrown by the worker's own
  * code. fetch reports a network failure as `TypeError: fetch failed` with the network error on
- * `cause`: that is a transport failure, not a bug.
+ * `cause`: that is a transport failure, not a bug; a SyntaxError about JSON is a malformed
+ * upstream answer (`response.json()`), an ordinary permanent `error`.
  */
 export function isProgrammerError(error: unknown): boolean {
   if (!(error instanceof Error) || !PROGRAMMER_ERRORS.has(error.name)) return false;
   if (error.name === 'TypeError' && (error.cause !== undefined || /fetch failed|network/i.test(error.message))) return false;
+  // `await response.json()` on a malformed body throws a SyntaxError: the upstream's fault, not the worker's.
+  if (error.name === 'SyntaxError' && /JSON/.test(error.message)) return false;
   return true;
 }
 
@@ -117,7 +120,7 @@ export function isProgrammerError(error: unknown): boolean {
  * refused); 404 or NOT_FOUND is `not-found`; a TypeError/ReferenceError/SyntaxError/RangeError
  * from the worker's own code is a permanent `error` that never counts against a breaker;
  * everything else is an `error`, retryable unless it is a 4xx other than 408/429, a permanent
- * tRPC code, or says `retryable: false`.
+ * tRPC code, a SyntaxError about JSON (a malformed answer), or says `retryable: false`.
  */
 export const defaultClassify: Classifier = ({ error, timedOut }) => {
   if (timedOut) return { status: 'error', retryable: true };
@@ -136,6 +139,8 @@ export const defaultClassify: Classifier = ({ error, timedOut }) => {
   if (status === undefined && isProgrammerError(error)) {
     return { status: 'error', retryable: false, instanceFault: false, programmerError: true };
   }
+  // A malformed answer (`response.json()` on a broken body): asking again rarely fixes a broken contract.
+  if (error instanceof Error && error.name === 'SyntaxError') return { status: 'error', retryable: false };
   const retryAfter = read(error, 'retryAfterMs');
   const retryAfterMs = typeof retryAfter === 'number' && retryAfter >= 0 ? retryAfter : undefined;
   const permanent =

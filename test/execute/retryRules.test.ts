@@ -215,3 +215,25 @@ describe('401 is not 403', () => {
     expect(calls).toHaveLength(1);
   });
 });
+
+describe('malformed answers are not bugs', () => {
+  it('counts a SyntaxError from response.json() against the breaker as an upstream failure, without retrying it', async () => {
+    const bugs: unknown[] = [];
+    let calls = 0;
+    const worker = async (): Promise<unknown> => {
+      calls += 1;
+      return new Response('{"half": ').json();
+    };
+    const fanout = createFanout({
+      router: staticRouter([{ id: 'a' }, { id: 'b' }]),
+      retry: { maxAttempts: 3 },
+      breaker: { policy: { kind: 'consecutive', threshold: 1 }, openMs: 60_000 },
+      on: { programmerError: (state) => bugs.push(state.error) },
+    });
+    await drive(fanout.collect({ operation: 'get', data: {}, context: {}, worker }));
+    expect(calls).toBe(2);
+    const second = await drive(fanout.collect({ operation: 'get', data: {}, context: {}, worker }));
+    expect(second.skipped.map((o) => o.reason)).toEqual(['circuit-open']);
+    expect(bugs).toEqual([]);
+  });
+});
