@@ -375,17 +375,17 @@ export function execute<T, R, Data, Ctx>(
           resolveAttempt(result);
         };
 
-        let failed: AttemptResult<T> | undefined;
+        // The failure the race ends with if nothing succeeds: a definite answer (403, 404, a
+        // permanent error) tells more than a retryable failure or a cancellation.
+        let failed: (AttemptResult<T> & { ok: false }) | undefined;
+        const definite = (result: AttemptResult<T> & { ok: false }) => !result.cancelled && !result.classification.retryable;
         const follow = (own: Scope, attempt: Promise<AttemptResult<T>>) => {
           running += 1;
           void attempt.then((result) => {
             running -= 1;
             if (done) return;
             if (result.ok || root.aborted) return end(result, own);
-            // A definite answer (403, 404, a permanent error) tells more than a retryable failure or a cancellation.
-            if (failed === undefined || (!result.cancelled && (failed.ok === false && (failed.cancelled || failed.classification.retryable)))) {
-              failed = result;
-            }
+            if (failed === undefined || (!definite(failed) && !result.cancelled)) failed = result;
             if (running === 0) end(failed);
           });
         };
