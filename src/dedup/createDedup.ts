@@ -23,6 +23,12 @@ export interface DedupInput {
   ttlMs?: number;
   /** This caller's signal: aborting it rejects this caller only, with `SwitchyardError('ABORTED')`. */
   signal?: AbortSignal;
+  /**
+   * Gives a caller that joined this execution its own copy of the result; throw when it cannot,
+   * and that caller runs afresh. Use it for results that are not plain JSON data but whose
+   * mutable parts can be copied. @default a JSON copy of plain data (what a cache hit returns)
+   */
+  copy?: (value: unknown) => unknown;
 }
 
 /** What `dedup.invalidate` drops: everything, one operation, one params for every principal, or one key. */
@@ -76,6 +82,8 @@ interface Job {
   settled: boolean;
   /** Invalidated while running: its result is returned to its callers but never cached. */
   detached: boolean;
+  /** The creator's `copy`, if any. */
+  copy: ((value: unknown) => unknown) | undefined;
 }
 
 interface CacheTarget {
@@ -102,6 +110,7 @@ function checkInput(input: DedupInput, execute: unknown): void {
     throw invalidInput('Expected `ttlMs` to be a finite number >= 0');
   }
   if (input.key !== undefined && typeof input.key !== 'function') throw invalidInput('Expected `key` to be a function');
+  if (input.copy !== undefined && typeof input.copy !== 'function') throw invalidInput('Expected `copy` to be a function');
   if (typeof execute !== 'function') throw invalidInput('Expected `execute` to be a function');
 }
 
@@ -244,6 +253,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       waiters: new Set(),
       settled: false,
       detached: false,
+      copy: undefined,
     };
   }
 
@@ -330,13 +340,22 @@ export function createDedup(options: DedupOptions = {}): Dedup {
         continue;
       }
       if (copyable && copy === undefined) {
-        copy = copierOf(result.value);
+        copy = copierFor(job, result.value);
         copyable = copy !== undefined;
       }
       if (copy !== undefined) {
-        waiter.cleanup();
-        waiter.resolve(copy());
-        continue;
+        let value: unknown;
+        try {
+          value = copy();
+        } catch {
+          copy = undefined;
+          copyable = false;
+        }
+        if (copyable) {
+          waiter.cleanup();
+          waiter.resolve(value);
+          continue;
+        }
       }
       emit('bypass', { operation: job.operation, reason: 'not-copyable' });
       const fresh = newJob('', job.operation, '', '');
@@ -345,6 +364,11 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       start(fresh, waiter.execute, undefined);
     }
     job.waiters.clear();
+  }
+
+  function copierFor(job: Job, value: unknown): (() => unknown) | undefined {
+    const own = job.copy;
+    return own === undefined ? copierOf(value) : () => own(value);
   }
 
   function leave(job: Job, waiter: Waiter, reason: unknown): void {
@@ -407,6 +431,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
         return answer;
       }
       const job = newJob(mapKey, operation, params, owner);
+      if (input.copy !== undefined) job.copy = input.copy;
       flights.set(mapKey, job);
       const ttlMs = input.ttlMs ?? ttlDefault;
       const answer = join<R>(job, signal, execute);

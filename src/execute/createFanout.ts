@@ -4,7 +4,7 @@ import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
 import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/index.js';
-import { createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
+import { copierOf, createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
 import { defaultClassify } from './classify.js';
@@ -20,6 +20,7 @@ import {
   type OperationDedupOptions,
 } from './options.js';
 import type { FanoutReport } from './report.js';
+import { copyResponses } from './responses.js';
 import type { Responses, Worker } from './types.js';
 
 /** One call of a fanout. */
@@ -280,12 +281,20 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
           ? key === undefined ? {} : { key }
           : { key: (data: unknown) => ({ kind, params: key === undefined ? data : key(data) }), ttlMs: 0 }),
         ...(kind !== 'value' || settings?.ttlMs === undefined ? {} : { ttlMs: settings.ttlMs }),
+        ...(kind === 'collect' ? { copy: copyCollected } : {}),
         ...(input.signal === undefined ? {} : { signal: input.signal }),
       },
       (signal) => runWith({ ...input, signal }, callConfig).then(pick),
     );
   };
   const valueOf = (result: { value: unknown }) => result.value;
+  // Responses hold Error objects, so a JSON copy is impossible: copy the lists and each success's data.
+  const copyCollected = (value: unknown) =>
+    copyResponses(value as Responses<unknown>, (data) => {
+      const copy = copierOf(data);
+      if (copy === undefined) throw new TypeError('not plain data');
+      return copy();
+    });
   const detailsOf = (result: { value: unknown; report: FanoutReport }) => ({ value: result.value, report: result.report });
   const fanout = {
     async collect(input: CallInput<unknown, Data, Ctx> & { dedup?: OperationDedupOptions | false }) {

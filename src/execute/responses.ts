@@ -26,3 +26,15 @@ export function addOutcome<T>(responses: Responses<T>, outcome: Outcome<T>): voi
       break;
   }
 }
+
+/**
+ * A copy of `responses` for another caller of a shared execution: new lists and outcome objects,
+ * each success's data through `copyData`; instances and errors are shared (read-only, as the
+ * error of a rejected call is).
+ */
+export function copyResponses<T>(responses: Responses<T>, copyData: (data: T) => T): Responses<T> {
+  const copy = emptyResponses<T>();
+  copy.routed = responses.routed;
+  for (const outcome of responses.all) addOutcome(copy, outcome.status === 'success' ? { ...outcome, data: copyData(outcome.data) } : { ...outcome });
+  return copy;
+}

@@ -84,4 +84,31 @@ describe('every caller gets its own result', () => {
     await expect(joiner).rejects.toMatchObject({ code: 'ABORTED' });
     expect(signals[1]?.aborted).toBe(true);
   });
+
+  it('uses the copy function of the call that started the execution, and runs a joiner afresh when it throws', async () => {
+    const dedup = createDedup();
+    const gate = deferred<void>();
+    let executions = 0;
+    const execute = async () => {
+      executions += 1;
+      await gate.promise;
+      return { at: new Date(executions) };
+    };
+    const copy = (value: unknown) => ({ at: new Date((value as { at: Date }).at.getTime()) });
+    const first = dedup.run({ ...input, copy }, execute);
+    const second = dedup.run({ ...input, copy }, execute);
+    await flush();
+    gate.resolve();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).not.toBe(b);
+    expect(b.at.getTime()).toBe(1);
+    expect(executions).toBe(1);
+
+    const third = dedup.run({ ...input, copy: () => { throw new Error('cannot'); } }, execute);
+    const fourth = dedup.run(input, execute);
+    const gate2 = Promise.all([third, fourth]);
+    await flush();
+    const [c, d] = await gate2;
+    expect([c.at.getTime(), d.at.getTime()]).toEqual([2, 3]);
+  });
 });

@@ -84,4 +84,24 @@ describe('dedup identity in a fanout', () => {
     a.tags.push('mutated');
     expect(b.tags).toEqual(['a']);
   });
+
+  it('shares collect calls even when an instance failed, each caller with its own outcomes and data', async () => {
+    const fanout = fanoutOf();
+    let calls = 0;
+    const worker = async (instance: Instance) => {
+      calls += 1;
+      for (let i = 0; i < 5; i += 1) await Promise.resolve();
+      if (instance.id === 'enterprise-conf') throw new Error('down');
+      return { rows: [instance.id] };
+    };
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => fanout.collect({ operation: 'search', data: { q: 'x' }, context: { user: 'alice' }, worker, retry: false })),
+    );
+    expect(calls).toBe(3);
+    expect(a?.errors).toHaveLength(1);
+    a!.successes[0]!.data.rows.push('mutated');
+    a!.all.length = 0;
+    expect(b?.successes.map((o) => o.data.rows)).toEqual([['cloud'], ['enterprise-acme']]);
+    expect(b?.all).toHaveLength(3);
+  });
 });
