@@ -32,7 +32,7 @@ export interface HttpCredentials {
 }
 
 /** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2). */
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Options of `httpWorker`. */
 export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
