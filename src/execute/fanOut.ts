@@ -1,5 +1,5 @@
 import type { Clock } from '../_internal/clock.js';
-import { parseOptions } from '../_internal/validate.js';
+import { parseOptions, v } from '../_internal/validate.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
@@ -8,7 +8,6 @@ import { execute } from './execution.js';
 import type { FanoutHooks } from './hooks.js';
 import { executionSchema, type ExecutionOptions } from './options.js';
 import type { Responses, Worker } from './types.js';
-import { z } from 'zod';
 
 /** Options of a standalone `fanOut`. */
 export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
@@ -44,8 +43,8 @@ export async function fanOut<T, R, Data, Ctx>(
   worker: Worker<T, Data, Ctx>,
   options: FanOutOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
-  parseOptions(z.array(z.object({ id: z.string() }).passthrough()), instances, 'instances');
-  parseOptions(z.custom((v) => typeof v === 'function', { message: 'a function' }), worker, 'worker');
+  parseOptions(v.array(v.object({ id: v.string() }).passthrough()), instances, 'instances');
+  parseOptions(v.custom((v) => typeof v === 'function', { message: 'a function' }), worker, 'worker');
   parseOptions(optionsSchema, options);
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio, v } from '../_internal/validate.js';
 import type { InstanceRouter } from '../router/types.js';
 import type { Classifier } from './classify.js';
 import type { BreakerOptions, Breakers } from '../breaker/index.js';
@@ -113,38 +112,38 @@ export const DEFAULTS = {
   budget: { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 },
 } as const;
 
-const retrySchema = z.union([
-  z.literal(false),
-  z.object({
+const retrySchema = v.union([
+  v.literal(false),
+  v.object({
     maxAttempts: positiveInteger.optional(),
     baseDelayMs: nonNegativeNumber.optional(),
     maxDelayMs: nonNegativeNumber.optional(),
     factor: expected<number>('a number >= 1', (v) => typeof v === 'number' && v >= 1).optional(),
-  }).strict(),
+  }),
 ]);
 
-const hedgeSchema = z.union([
-  z.literal(false),
-  z.object({
+const hedgeSchema = v.union([
+  v.literal(false),
+  v.object({
     delayMs: nonNegativeNumber.optional(),
     percentile: expected<number>('a number between 0 and 1 (exclusive)', (v) => typeof v === 'number' && v > 0 && v < 1).optional(),
     windowSize: positiveInteger.optional(),
     maxHedges: positiveInteger.optional(),
-  }).strict().refine((h) => h.delayMs !== undefined || h.percentile !== undefined, {
+  }).refine((h) => h.delayMs !== undefined || h.percentile !== undefined, {
     message: 'an object with `delayMs` or `percentile`',
   }),
 ]);
 
-const budgetSchema = z.union([
-  z.literal(false),
-  z.object({
+const budgetSchema = v.union([
+  v.literal(false),
+  v.object({
     ratio: ratio.optional(),
     minPerSecond: nonNegativeNumber.optional(),
     windowMs: positiveNumber.optional(),
-  }).strict(),
+  }),
 ]);
 
-export const executionSchema = z.object({
+export const executionSchema = v.object({
   timeoutMs: positiveNumber.optional(),
   deadlineMs: positiveNumber.optional(),
   concurrency: positiveInteger.optional(),
@@ -165,16 +164,16 @@ const fanoutSchema = executionSchema.extend({
   principal: fn<(context: unknown) => string | undefined>().optional(),
   clock: clockSchema.optional(),
   random: fn<() => number>().optional(),
-  on: z.record(z.string(), fn<(state: unknown) => void>()).optional(),
+  on: v.record(v.string(), fn<(state: unknown) => void>()).optional(),
   // Validated by their own modules.
-  breaker: z.unknown().optional(),
-  dedup: z.unknown().optional(),
-  store: z.unknown().optional(),
+  breaker: v.unknown().optional(),
+  dedup: v.unknown().optional(),
+  store: v.unknown().optional(),
 });
 
 export function validateFanoutOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
-    parseOptions(z.object({}), options);
+    parseOptions(v.object({}), options);
   }
   parseOptions(fanoutSchema, options);
 }

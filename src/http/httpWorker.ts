@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger } from '../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
@@ -60,11 +59,11 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
 
 const ERROR_SNIPPET_BYTES = 1024;
 
-const optionsSchema = z.object({
+const optionsSchema = v.object({
   path: expected<unknown>('a string or a function', (v) => typeof v === 'string' || typeof v === 'function'),
   method: expected<string>('an HTTP method token', (v) => typeof v === 'string' && isHeaderName(v)).optional(),
   json: expected<unknown>('a boolean or a function', (v) => typeof v === 'boolean' || typeof v === 'function').optional(),
-  headers: z.any().optional(),
+  headers: v.any().optional(),
   deadlineHeader: expected<string | false>(
     'a header name or false',
     (v) => v === false || (typeof v === 'string' && isHeaderName(v)),
@@ -74,10 +73,10 @@ const optionsSchema = z.object({
     (v) =>
       typeof v === 'object' && v !== null && typeof (v as StandardSchemaV1)['~standard']?.validate === 'function',
   ).optional(),
-  responseType: z.enum(['json', 'text']).optional(),
+  responseType: v.enum(['json', 'text']).optional(),
   maxResponseBytes: positiveInteger.optional(),
   fetch: fn<FetchLike>().optional(),
-  clock: z.any().optional(),
+  clock: v.any().optional(),
 });
 
 /** Reads at most `limit` bytes; `undefined` when the body is longer (the rest is cancelled). */

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { fn, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
+import { fn, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
 import { validateInstances } from './staticRouter.js';
@@ -26,13 +25,12 @@ export interface LookupRouterOptions<Data, Ctx> {
   clock?: Clock;
 }
 
-const schema = z.object({
+const schema = v.object({
   lookup: fn(),
-  cache: z
+  cache: v
     .object({ key: fn(), ttlMs: positiveNumber.optional(), maxEntries: positiveInteger.optional() })
-    .strict()
     .optional(),
-  clock: z.unknown().optional(),
+  clock: v.unknown().optional(),
 });
 
 /**

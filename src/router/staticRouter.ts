@@ -1,20 +1,19 @@
-import { z } from 'zod';
-import { parseOptions } from '../_internal/validate.js';
+import { parseOptions, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter } from './types.js';
 
-export const instanceSchema = z.object({
-  id: z.custom<string>((v) => typeof v === 'string' && v.length > 0, { message: 'a non-empty string' }),
-  url: z.custom<string>((v) => typeof v === 'string' && URL.canParse(v), { message: 'an absolute URL' }).optional(),
-  region: z.string().optional(),
-  weight: z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, { message: 'a finite number >= 0' }).optional(),
-  tags: z.array(z.string()).optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
+export const instanceSchema = v.object({
+  id: v.custom<string>((v) => typeof v === 'string' && v.length > 0, { message: 'a non-empty string' }),
+  url: v.custom<string>((v) => typeof v === 'string' && URL.canParse(v), { message: 'an absolute URL' }).optional(),
+  region: v.string().optional(),
+  weight: v.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, { message: 'a finite number >= 0' }).optional(),
+  tags: v.array(v.string()).optional(),
+  meta: v.record(v.string(), v.unknown()).optional(),
 });
 
 /** Validates a list of instances: well-formed and with unique ids. */
 export function validateInstances(instances: unknown, field = 'instances'): readonly Instance[] {
-  const parsed = parseOptions(z.array(instanceSchema.passthrough()), instances, field) as Instance[];
+  const parsed = parseOptions(v.array(instanceSchema.passthrough()), instances, field) as Instance[];
   const seen = new Set<string>();
   parsed.forEach((instance, index) => {
     if (seen.has(instance.id)) {

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
+import { clockSchema, expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
 import type { Store } from '../types.js';
 import { checkTtl } from './checkTtl.js';
 
@@ -19,9 +18,8 @@ export interface MemoryStoreOptions {
 export const MEMORY_STORE_DEFAULTS = { maxEntries: 10_000, maxSizeBytes: 50 * 1024 * 1024 } as const;
 
 
-const schema = z
-  .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() })
-  .strict();
+const schema = v
+  .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() });
 
 const memoryStores = new WeakSet<Store>();
 
