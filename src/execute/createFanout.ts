@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { createLru } from '../_internal/lru.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
@@ -107,7 +107,7 @@ export function createShared(options: {
         : createBreakers({ clock, ...(options.store === undefined ? {} : { store: options.store }), ...(breaker as BreakerOptions) });
   const budgetOptions = options.budget === false ? undefined : { ...DEFAULTS.budget, ...options.budget };
   const windowSize = (options.hedge || undefined)?.windowSize ?? DEFAULTS.hedge.windowSize;
-  const windows = new LRUCache<string, LatencyLike>({ max: 10_000 });
+  const windows = createLru<LatencyLike>({ max: 10_000 });
   return {
     clock,
     random: options.random ?? Math.random,

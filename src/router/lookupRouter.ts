@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { createLru } from '../_internal/lru.js';
 import { fn, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
@@ -23,6 +23,13 @@ export interface LookupRouterOptions<Data, Ctx> {
   /** Cache lookups per principal (the seeds' policy snapshot cache). @default no cache */
   cache?: LookupCacheOptions<Data, Ctx>;
   clock?: Clock;
+}
+
+interface CacheEntry {
+  controller: AbortController;
+  /** Set when the lookup succeeds; a running lookup does not expire. */
+  expiresAt: number | undefined;
+  instances: Promise<readonly Instance[]>;
 }
 
 const schema = v.object({
@@ -62,24 +69,35 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
   if (cache === undefined) return { route: run, invalidate: () => {} };
 
   const clock = options.clock ?? systemClock;
-  const entries = new LRUCache<string, readonly Instance[], RouteInput<Data, Ctx>>({
-    max: cache.maxEntries ?? 1000,
-    ttl: cache.ttlMs ?? 30_000,
-    perf: { now: () => clock.now() },
-    // One lookup serves every caller waiting on the key, so it runs under the cache's own signal
-    // (aborted only if the entry is dropped), never under the first caller's.
-    fetchMethod: (_key, _stale, { context, signal }) => run({ ...context, signal }),
-  });
+  const ttlMs = cache.ttlMs ?? 30_000;
+  // One lookup serves every caller waiting on the key, so it runs under the entry's own signal
+  // (aborted only when the entry is dropped), never under the first caller's.
+  const entries = createLru<CacheEntry>({ max: cache.maxEntries ?? 1000 });
+  const drop = (key: string, entry: CacheEntry | undefined) => {
+    if (entry === undefined || entries.get(key) !== entry) return;
+    entries.delete(key);
+    entry.controller.abort();
+  };
   return {
-    async route(input) {
+    route(input) {
       const key = cache.key(input);
       if (key === undefined) return run(input);
-      const found = await entries.fetch(key, { context: input });
-      return found ?? [];
+      const known = entries.get(key);
+      if (known !== undefined && (known.expiresAt === undefined || clock.now() < known.expiresAt)) return known.instances;
+      drop(key, known);
+      const controller = new AbortController();
+      const entry: CacheEntry = { controller, expiresAt: undefined, instances: run({ ...input, signal: controller.signal }) };
+      entries.set(key, entry);
+      entry.instances.then(
+        () => {
+          entry.expiresAt = clock.now() + ttlMs;
+        },
+        () => drop(key, entry),
+      );
+      return entry.instances;
     },
     invalidate(key) {
-      if (key === undefined) entries.clear();
-      else entries.delete(key);
+      for (const name of key === undefined ? [...entries.keys()] : [key]) drop(name, entries.get(name));
     },
   };
 }
