@@ -3,13 +3,16 @@ import { createLru } from '../_internal/lru.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
+import { guardRouter } from '../router/guardRouter.js';
 import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/index.js';
 import { createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
+import { checkCallKeys, checkDeadline } from './callChecks.js';
 import { defaultClassify } from './classify.js';
 import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
 import type { FanoutHooks } from './hooks.js';
+import { resolvePrincipal } from './principal.js';
 import { createLatencyWindow } from './latencyWindow.js';
 import {
   DEFAULTS,
@@ -136,6 +139,7 @@ export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?
     off(base.hedge, own?.hedge) || (base.hedge === undefined && own?.hedge === undefined)
       ? undefined
       : { ...(base.hedge || {}), ...(own?.hedge || {}) };
+  checkDeadline(merged);
   return {
     timeoutMs: merged.timeoutMs ?? DEFAULTS.timeoutMs,
     deadlineMs: merged.deadlineMs ?? DEFAULTS.deadlineMs,
@@ -173,6 +177,7 @@ function validateCall(input: { operation?: unknown; worker?: unknown; strategy?:
   const invalid = (field: string, expected: string, got: unknown) =>
     new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
   if (typeof input !== 'object' || input === null) throw invalid('input', 'an object', input);
+  checkCallKeys(input, 'call');
   if (typeof input.operation !== 'string' || input.operation.length === 0) throw invalid('operation', 'a non-empty string', input.operation);
   if (typeof input.worker !== 'function') throw invalid('worker', 'a function', input.worker);
   if (needsStrategy) {
@@ -196,7 +201,7 @@ const collectStrategy: Strategy<unknown, Responses<unknown>> = { combine: (respo
  */
 export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptions<Data, Ctx>): Fanout<Data, Ctx> {
   validateFanoutOptions(options);
-  const router: InstanceRouter<Data, Ctx> = options.router;
+  const router: InstanceRouter<Data, Ctx> = guardRouter(options.router);
   const shared = createShared(options);
   const base = pickExecution(options);
   const baseConfig = resolveConfig(shared, base);
@@ -235,7 +240,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     return dedup.run(
       {
         operation: input.operation,
-        principal: principalOf?.(input.context),
+        principal: resolvePrincipal(principalOf, input.context, input.operation),
         params: input.data,
         ...(settings?.shared === undefined ? {} : { shared: settings.shared }),
         ...(settings?.key === undefined ? {} : { key: settings.key }),
@@ -260,7 +265,8 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       return { value, report };
     },
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
-      validateCall({ ...definition, operation: definition.name }, true);
+      checkCallKeys(definition, 'operation');
+      validateCall({ operation: definition.name, worker: definition.worker, strategy: definition.strategy }, true);
       const operationConfig = config(definition);
       return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };

@@ -9,6 +9,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { Classification, Classifier } from './classify.js';
 import { emit, type FanoutHooks } from './hooks.js';
 import type { AttemptReport, FanoutReport, InstanceReport } from './report.js';
+import { mistakeBehind } from './mistakes.js';
 import { addOutcome, emptyResponses } from './responses.js';
 import type { Outcome, Responses, Worker, WorkerCall } from './types.js';
 
@@ -181,7 +182,7 @@ export function execute<T, R, Data, Ctx>(
         value = strategy.combine(responses);
       } catch (error) {
         emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
-        reject(error);
+        reject(mistakeBehind(error, responses as Responses<unknown>));
         return;
       }
       emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });

@@ -1,5 +1,6 @@
 import type { Clock } from '../_internal/clock.js';
-import { parseOptions, v } from '../_internal/validate.js';
+import { clockSchema, fn, parseOptions, v } from '../_internal/validate.js';
+import { validateInstances } from '../router/validateInstances.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
@@ -21,7 +22,16 @@ export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
   on?: FanoutHooks;
 }
 
-const optionsSchema = executionSchema.passthrough();
+const optionsSchema = executionSchema.extend({
+  operation: v.string().optional(),
+  data: v.unknown().optional(),
+  context: v.unknown().optional(),
+  signal: v.custom<AbortSignal>((value) => value instanceof AbortSignal, { message: 'an AbortSignal' }).optional(),
+  clock: clockSchema.optional(),
+  random: fn<() => number>().optional(),
+  on: v.record(v.string(), fn<(state: unknown) => void>()).optional(),
+  strategy: v.unknown().optional(),
+});
 
 /**
  * Calls `worker` on every instance with the same policies as a fanout, for code that has its
@@ -43,8 +53,8 @@ export async function fanOut<T, R, Data, Ctx>(
   worker: Worker<T, Data, Ctx>,
   options: FanOutOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
-  parseOptions(v.array(v.object({ id: v.string() }).passthrough()), instances, 'instances');
-  parseOptions(v.custom((v) => typeof v === 'function', { message: 'a function' }), worker, 'worker');
+  validateInstances(instances);
+  parseOptions(fn(), worker, 'worker');
   parseOptions(optionsSchema, options);
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);

@@ -4,7 +4,7 @@ import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
 import { isHeaderName, isHeaderValue } from './_headers.js';
-import { joinPath, toBase } from './_path.js';
+import { joinPath, pathProblem, toBase } from './_path.js';
 import { parseRetryAfter } from './_retryAfter.js';
 import type { StandardSchemaV1 } from './_standardSchema.js';
 import { HttpStatusError, UpstreamNetworkError, UpstreamResponseError } from './errors.js';
@@ -60,7 +60,7 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
 const ERROR_SNIPPET_BYTES = 1024;
 
 const optionsSchema = v.object({
-  path: expected<unknown>('a string or a function', (v) => typeof v === 'string' || typeof v === 'function'),
+  path: expected<unknown>('a function or a path starting with / that stays inside the instance', (v) => typeof v === 'function' || (typeof v === 'string' && pathProblem(v) === undefined)),
   method: expected<string>('an HTTP method token', (v) => typeof v === 'string' && isHeaderName(v)).optional(),
   json: expected<unknown>('a boolean or a function', (v) => typeof v === 'boolean' || typeof v === 'function').optional(),
   headers: v.any().optional(),
@@ -118,8 +118,8 @@ async function snippet(response: Response): Promise<string | undefined> {
   }
 }
 
-function invalidPath(instance: Instance): SwitchyardError {
-  const error = new SwitchyardError('INVALID_INPUT', `Refused a request path that would leave instance ${instance.id}`, {
+function invalidPath(instance: Instance, path: unknown): SwitchyardError {
+  const error = new SwitchyardError('INVALID_INPUT', `${pathProblem(path) ?? 'path would leave the instance'} (instance ${instance.id})`, {
     instances: [instance.id],
   });
   // Retrying the same path cannot help.
@@ -170,7 +170,7 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     }
     const path = typeof options.path === 'function' ? options.path(call) : options.path;
     const url = joinPath(toBase(instance.url), path);
-    if (url === undefined) throw invalidPath(instance);
+    if (url === undefined) throw invalidPath(instance, path);
     const href = url.href;
 
     const headers = new Headers();

@@ -1,9 +1,8 @@
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { createLru } from '../_internal/lru.js';
 import { fn, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
-import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
-import { validateInstances } from './staticRouter.js';
+import { validateInstances } from './validateInstances.js';
 
 export interface LookupCacheOptions<Data, Ctx> {
   /**
@@ -56,16 +55,8 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
 ): InstanceRouter<Data, Ctx> & { invalidate(key?: string): void } {
   parseOptions(schema, options);
   const { lookup, cache } = options;
-  const run = async (input: RouteInput<Data, Ctx>) => {
-    const found = await lookup(input);
-    try {
-      return validateInstances(found, 'lookup()');
-    } catch (error) {
-      // Found at request time and possibly sent to a client: name the field, never echo its value.
-      const message = error instanceof Error ? error.message.replace(/, got [\s\S]*$/, '') : 'Expected `lookup()` to return instances';
-      throw new SwitchyardError('INVALID_INPUT', message, { cause: error });
-    }
-  };
+  // Found at request time, possibly with credentials in a URL: name the field, never echo its value.
+  const run = async (input: RouteInput<Data, Ctx>) => validateInstances(await lookup(input), 'lookup()', true);
   if (cache === undefined) return { route: run, invalidate: () => {} };
 
   const clock = options.clock ?? systemClock;
