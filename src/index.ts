@@ -41,7 +41,15 @@ export {
 } from './combine/partialWithWarnings.js';
 export { defineStrategy } from './combine/defineStrategy.js';
 
-export { SwitchyardError, isSwitchyardError, httpStatusOf, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
+export {
+  SwitchyardError,
+  isSwitchyardError,
+  httpStatusOf,
+  type SwitchyardErrorCode,
+  type SwitchyardErrorOptions,
+  type ClientError,
+  type ClientErrorOptions,
+} from './errors/SwitchyardError.js';
 export type { Store } from './stores/types.js';
 export { systemClock, type Clock } from './_internal/clock.js';
 
