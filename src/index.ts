@@ -12,6 +12,7 @@ export {
   type StrategyFor,
   type Operation,
   type OperationDefinition,
+  type CallContext,
 } from './execute/createFanout.js';
 export { fanOut, type FanOutOptions } from './execute/fanOut.js';
 export {

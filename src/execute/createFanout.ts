@@ -59,21 +59,28 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
 
 export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
 
+/**
+ * The context type of one call: the fanout's when it has one (given at createFanout or inferred
+ * from its router or principal), else the call's own, so an untyped fanout still types
+ * `call.context` in inline workers and `httpWorker` callbacks.
+ */
+export type CallContext<Ctx, C> = unknown extends Ctx ? C : Ctx;
+
 /** A configured fan-out: route, call every instance, combine. */
 export interface Fanout<Data = unknown, Ctx = unknown> {
   // Each call may narrow `Data` (a router that ignores data accepts every operation's own type).
   /** Every outcome, categorised; never throws for instance failures. */
-  collect<T, D extends Data = Data>(input: CallInput<T, D, Ctx>): Promise<Responses<T>>;
+  collect<T, D extends Data = Data, C = Ctx>(input: CallInput<T, D, CallContext<Ctx, C>>): Promise<Responses<T>>;
   /** The strategy's combined value; throws the strategy's `SwitchyardError`. */
-  run<T, S extends StrategyFor<T>, D extends Data = Data>(input: RunInput<T, S, D, Ctx>): Promise<ResultOf<S, T>>;
+  run<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(input: RunInput<T, S, D, CallContext<Ctx, C>>): Promise<ResultOf<S, T>>;
   /** The value plus a per-instance timeline (attempts, offsets, retries, cancellations). */
-  runDetailed<T, S extends StrategyFor<T>, D extends Data = Data>(
-    input: RunInput<T, S, D, Ctx>,
+  runDetailed<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(
+    input: RunInput<T, S, D, CallContext<Ctx, C>>,
   ): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
   /** Defines a reusable operation, e.g. one per BFF endpoint. */
-  operation<T, S extends StrategyFor<T>, D extends Data = Data>(
-    definition: OperationDefinition<T, S, D, Ctx>,
-  ): Operation<ResultOf<S, T>, D, Ctx>;
+  operation<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(
+    definition: OperationDefinition<T, S, D, CallContext<Ctx, C>>,
+  ): Operation<ResultOf<S, T>, D, CallContext<Ctx, C>>;
   /**
    * Drops cached results: all, one operation's, or one call's (`{ operation, data, principal }`).
    * Resolves at once when the fanout has no dedup.
