@@ -65,7 +65,7 @@ export interface ProxyHandleInit {
    */
   path?: string;
   /** The connecting peer's IP address; sets `X-Forwarded-For` and decides trust. */
-  clientAddress?: string;
+  clientAddress?: string | undefined;
   /** Aborted when the client goes away. @default request.signal */
   signal?: AbortSignal;
 }

@@ -20,7 +20,7 @@ export interface RuntimeHandleInit {
    */
   path?: string;
   /** The connecting peer's IP address, for `X-Forwarded-For` and proxy trust. */
-  clientAddress?: string;
+  clientAddress?: string | undefined;
   /** Aborted when the client goes away. @default request.signal */
   signal?: AbortSignal;
 }
