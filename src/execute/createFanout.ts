@@ -45,7 +45,7 @@ export interface RunInput<T, S extends StrategyFor<T>, Data, Ctx> extends CallIn
    * Dedup settings of this call when the fanout has `dedup`. The operation name keys the cache,
    * so one name must always mean one worker and strategy. @default the fanout's settings
    */
-  dedup?: OperationDedupOptions | false;
+  dedup?: OperationDedupOptions<Data> | false;
 }
 
 /** An operation: a named worker + strategy with its own overrides, called like a function. */
@@ -54,7 +54,7 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
   worker: Worker<T, Data, Ctx>;
   strategy: S;
   /** This operation's dedup settings when the fanout has `dedup`. @default the fanout's settings */
-  dedup?: OperationDedupOptions | false;
+  dedup?: OperationDedupOptions<Data> | false;
 }
 
 export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
@@ -277,7 +277,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       const operationConfig = config(definition);
       return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
-        return runShared(input, operationConfig, definition.dedup);
+        return runShared(input, operationConfig, definition.dedup as OperationDedupOptions | false | undefined);
       };
     },
     async invalidate(target: { operation?: string; data?: unknown; principal?: string } = {}) {

@@ -93,13 +93,13 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
 }
 
 /** Per-operation (or per-call) dedup settings; `false` opts this operation out. */
-export interface OperationDedupOptions {
+export interface OperationDedupOptions<Data = unknown> {
   /** Result cache TTL for this operation; 0 shares in-flight calls only. @default the fanout's `dedup.ttlMs` */
   ttlMs?: number;
   /** The result is the same for every principal: share it even with no principal. @default false */
   shared?: boolean;
   /** Picks the part of `data` that identifies the call; the principal part of the key always stays. */
-  key?: (data: unknown) => unknown;
+  key?: (data: Data) => unknown;
 }
 
 /** Every default in one place. */

@@ -144,3 +144,20 @@ describe('httpWorker on its own', () => {
     expectTypeOf(createFanout({ router })).toEqualTypeOf<Fanout<unknown, AppCtx>>();
   });
 });
+
+describe('data type in dedup settings', () => {
+  it('types the dedup key function of an operation by its data', () => {
+    const fanout = createFanout({ router: staticRouter(instances), dedup: { ttlMs: 1000 } });
+    void fanout.operation({
+      name: 'getGroup',
+      worker: async (_instance: Instance, call: WorkerCall<{ id: string; verbose: boolean }>) => call.data.id,
+      strategy: firstSuccess(),
+      dedup: {
+        key: (data) => {
+          expectTypeOf(data).toEqualTypeOf<{ id: string; verbose: boolean }>();
+          return data.id;
+        },
+      },
+    });
+  });
+});
