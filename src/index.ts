@@ -26,6 +26,7 @@ export {
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
 export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
+export type { ContextHooks } from './execute/contextHooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';

@@ -9,6 +9,7 @@ import { createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
 import { checkCallKeys, checkDeadline } from './callChecks.js';
+import { withCallContext, type ContextHooks } from './contextHooks.js';
 import { defaultClassify } from './classify.js';
 import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
 import type { FanoutHooks } from './hooks.js';
@@ -101,7 +102,7 @@ export interface Shared {
 export function createShared(options: {
   clock?: Clock | undefined;
   random?: (() => number) | undefined;
-  on?: FanoutHooks | undefined;
+  on?: ContextHooks<never> | undefined;
   budget?: ExecutionOptions['budget'];
   hedge?: ExecutionOptions['hedge'];
   breaker?: BreakerOptions | Breakers | false | undefined;
@@ -229,7 +230,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
   const principalOf = options.principal;
 
   const runWith = <T, R>(input: CallInput<T, Data, Ctx> & { strategy: Strategy<T, R> }, callConfig: ExecutionConfig) =>
-    execute(callConfig, {
+    execute(withCallContext(callConfig, input.context), {
       operation: input.operation,
       data: input.data,
       context: input.context,

@@ -6,7 +6,7 @@ import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
 import { createShared, resolveConfig } from './createFanout.js';
 import { execute } from './execution.js';
-import type { FanoutHooks } from './hooks.js';
+import { withCallContext, type ContextHooks } from './contextHooks.js';
 import { executionSchema, type ExecutionOptions } from './options.js';
 import type { Responses, Worker } from './types.js';
 
@@ -19,7 +19,8 @@ export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
   signal?: AbortSignal;
   clock?: Clock;
   random?: () => number;
-  on?: FanoutHooks;
+  /** Observers of the call; each state also carries `context`. */
+  on?: ContextHooks<Ctx>;
 }
 
 const optionsSchema = executionSchema.extend({
@@ -58,7 +59,7 @@ export async function fanOut<T, R, Data, Ctx>(
   parseOptions(optionsSchema, options);
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
-  const result = await execute(resolveConfig(shared, options), {
+  const result = await execute(withCallContext(resolveConfig(shared, options), options.context), {
     operation: options.operation ?? 'fanOut',
     data: options.data as Data,
     context: options.context as Ctx,

@@ -5,7 +5,7 @@ import type { Classifier } from './classify.js';
 import type { BreakerOptions, Breakers } from '../breaker/index.js';
 import type { Dedup, DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
-import type { FanoutHooks } from './hooks.js';
+import type { ContextHooks } from './contextHooks.js';
 
 /** Retry settings; `false` turns retries off. */
 export interface RetryOptions {
@@ -74,7 +74,8 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
   clock?: Clock;
   /** Random source for jitter, in [0, 1). @default Math.random */
   random?: () => number;
-  on?: FanoutHooks;
+  /** Observers of every call; each state also carries the call's `context`. */
+  on?: ContextHooks<Ctx>;
   /**
    * Per-instance circuit breakers: options to create them, or a `createBreakers()` registry to
    * share between fanouts. Open breakers make their instances `skipped: circuit-open`.
