@@ -12,6 +12,7 @@ export {
   type StrategyFor,
   type Operation,
   type OperationDefinition,
+  type CallContext,
 } from './execute/createFanout.js';
 export { fanOut, type FanOutOptions } from './execute/fanOut.js';
 export {
@@ -27,6 +28,7 @@ export {
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
 export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState, ProgrammerErrorState } from './execute/hooks.js';
+export type { ContextHooks } from './execute/contextHooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';
@@ -43,7 +45,15 @@ export {
 } from './combine/partialWithWarnings.js';
 export { defineStrategy } from './combine/defineStrategy.js';
 
-export { SwitchyardError, isSwitchyardError, httpStatusOf, type SwitchyardErrorCode, type SwitchyardErrorOptions } from './errors/SwitchyardError.js';
+export {
+  SwitchyardError,
+  isSwitchyardError,
+  httpStatusOf,
+  type SwitchyardErrorCode,
+  type SwitchyardErrorOptions,
+  type ClientError,
+  type ClientErrorOptions,
+} from './errors/SwitchyardError.js';
 export type { Store } from './stores/types.js';
 export { systemClock, type Clock } from './_internal/clock.js';
 

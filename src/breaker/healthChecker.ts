@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveNumber, ratio, v } from '../_internal/validate.js';
 import type { Instance } from '../router/types.js';
 import type { Breakers } from './types.js';
 
@@ -51,7 +50,7 @@ export interface HealthChecker {
 }
 
 
-const schema = z
+const schema = v
   .object({
     instances: expected<readonly Instance[]>(
       'an array of instances ({ id: string })',
@@ -67,9 +66,8 @@ const schema = z
     ).optional(),
     clock: clockSchema.optional(),
     random: fn<() => number>().optional(),
-    on: z.object({ check: fn<(state: HealthCheckState) => void>().optional() }).strict().optional(),
-  })
-  .strict();
+    on: v.object({ check: fn<(state: HealthCheckState) => void>().optional() }).optional(),
+  });
 
 class HealthCheckTimeout extends Error {
   override readonly name = 'TimeoutError';

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Store } from '../stores/types.js';
 import type { BreakerHooks, BreakerOptions, BreakerPolicy } from './types.js';
@@ -17,19 +16,19 @@ export const BREAKER_DEFAULTS = {
   keyPrefix: 'switchyard:breaker:',
 } as const;
 
-const policySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('consecutive'), threshold: positiveInteger }).strict(),
-  z.object({
-    kind: z.literal('ratio'),
+const policySchema = v.discriminatedUnion('kind', [
+  v.object({ kind: v.literal('consecutive'), threshold: positiveInteger }),
+  v.object({
+    kind: v.literal('ratio'),
     threshold: expected<number>('a number > 0 and <= 1', (v) => typeof v === 'number' && v > 0 && v <= 1),
     windowMs: positiveNumber,
     minThroughput: positiveInteger,
-  }).strict(),
+  }),
 ], { error: "'consecutive' or 'ratio'" });
 
 
 
-const schema = z
+const schema = v
   .object({
     policy: policySchema.optional(),
     openMs: positiveNumber.optional(),
@@ -42,14 +41,12 @@ const schema = z
     ).optional(),
     store: storeSchema.optional(),
     syncIntervalMs: nonNegativeNumber.optional(),
-    keyPrefix: z.string().optional(),
+    keyPrefix: v.string().optional(),
     clock: clockSchema.optional(),
-    on: z
+    on: v
       .object({ stateChange: fn<NonNullable<BreakerHooks['stateChange']>>().optional(), storeError: fn<NonNullable<BreakerHooks['storeError']>>().optional() })
-      .strict()
       .optional(),
-  })
-  .strict();
+  });
 
 export type ResolvedBreakerOptions = Required<Omit<BreakerOptions, 'store' | 'clock' | 'on'>> & {
   store: Store | undefined;

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Store } from '../stores/types.js';
 import type { DedupHooks } from './hooks.js';
@@ -47,7 +46,7 @@ export const DEDUP_DEFAULTS = {
 
 const hookNames = ['bypass', 'hit', 'miss', 'join', 'storeError', 'notCached', 'refreshError'] as const;
 
-const schema = z
+const schema = v
   .object({
     store: storeSchema.optional(),
     ttlMs: nonNegativeNumber.optional(),
@@ -59,12 +58,10 @@ const schema = z
     storeRetryMs: nonNegativeNumber.optional(),
     namespace: expected<string>('a non-empty string', (v) => typeof v === 'string' && v.length > 0).optional(),
     clock: clockSchema.optional(),
-    on: z
+    on: v
       .object(Object.fromEntries(hookNames.map((name) => [name, fn<(state: unknown) => void>().optional()])))
-      .strict()
       .optional(),
-  })
-  .strict();
+  });
 
 export function parseDedupOptions(options: unknown): DedupOptions {
   const parsed = parseOptions(schema, options ?? {}) as DedupOptions;

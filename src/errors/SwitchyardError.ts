@@ -20,17 +20,57 @@ export type SwitchyardErrorCode =
 export interface SwitchyardErrorOptions {
   /** The original error(s), for server-side logs only. Never part of `message`. */
   cause?: unknown;
-  /** Instance ids involved, safe to show to clients. */
+  /** Instance ids involved; sent to clients only when the app opts in (see `toJSON`). */
+  instances?: readonly string[];
+}
+
+/** What `toJSON` may add to the client body; everything is left out unless asked for. */
+export interface ClientErrorOptions {
+  /**
+   * Add the ids of the instances involved. Ids can name tenants or deployments
+   * (`enterprise-acme`), so only set this when every client may know them.
+   * @default false
+   */
+  exposeInstances?: boolean;
+}
+
+/** The body of an error as a client may see it. */
+export interface ClientError {
+  name: 'SwitchyardError';
+  code: SwitchyardErrorCode;
+  /** A fixed sentence per code: never upstream text, URLs, ids or values. */
+  message: string;
+  /** Only with `exposeInstances: true`. */
   instances?: readonly string[];
 }
 
 const BRAND = Symbol.for('switchyard.error');
 
+const CLIENT_MESSAGES: { readonly [C in SwitchyardErrorCode]: string } = {
+  ALL_FAILED: 'No instance could answer the request',
+  FORBIDDEN: 'The request is not allowed',
+  NOT_FOUND: 'The resource was not found',
+  REQUIRED_INSTANCE_FAILED: 'A required instance could not answer the request',
+  DEADLINE_EXCEEDED: 'The request took too long',
+  ABORTED: 'The request was aborted',
+  NO_INSTANCES: 'No instance can serve the request',
+  INVALID_CONFIG: 'The server is misconfigured',
+  INVALID_INPUT: 'The request is invalid',
+  UPSTREAM_ERROR: 'A dependency of the server failed',
+  ROUTER_FAILED: 'The request could not be routed',
+  PRINCIPAL_FAILED: 'The caller could not be identified',
+  NO_SHARD_KEY: 'The request lacks the key that selects its shard',
+  UNKNOWN_TENANT: 'The tenant is not known',
+  AFFINITY_LOST: 'The instance serving this session is no longer available',
+  TENANT_UNAVAILABLE: 'The tenant is unavailable',
+};
+
 /**
  * The one error type switchyard throws.
  *
- * `message` is safe to send to a client: it names codes, instances and categories, never upstream
- * messages, URLs or stacks. The original errors stay on `cause`.
+ * `message` is for server logs: it names codes, instance ids and categories, never upstream
+ * messages, URLs or stacks; the original errors stay on `cause`. What a client may see is
+ * `toJSON()`: the code and a fixed sentence per code.
  */
 export class SwitchyardError extends Error {
   override readonly name = 'SwitchyardError';
@@ -44,9 +84,24 @@ export class SwitchyardError extends Error {
     this.instances = options.instances ?? [];
   }
 
-  /** A plain object for a client response: code, message and instance ids only. */
-  toJSON(): { name: string; code: SwitchyardErrorCode; message: string; instances: readonly string[] } {
-    return { name: this.name, code: this.code, message: this.message, instances: this.instances };
+  /**
+   * The body for a client response: the code and a generic message for it, plus instance ids
+   * only with `{ exposeInstances: true }`. `JSON.stringify(error)` gives the same safe body.
+   *
+   * @example
+   * ```ts
+   * import { httpStatusOf, isSwitchyardError } from 'switchyard';
+   * function toResponse(error: unknown): Response {
+   *   if (!isSwitchyardError(error)) return Response.json({ code: 'INTERNAL' }, { status: 500 });
+   *   return Response.json(error.toJSON(), { status: httpStatusOf(error) });
+   * }
+   * ```
+   */
+  toJSON(options?: ClientErrorOptions | string): ClientError {
+    // JSON.stringify calls toJSON(key) with a string: that is never an opt-in.
+    const body: ClientError = { name: this.name, code: this.code, message: CLIENT_MESSAGES[this.code] ?? 'The request failed' };
+    if (typeof options === 'object' && options?.exposeInstances === true) body.instances = this.instances;
+    return body;
   }
 }
 

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { createSlidingCounts } from '../_internal/slidingWindow.js';
-import { expected, nonNegativeNumber, parseOptions, positiveNumber, ratio } from '../_internal/validate.js';
+import { expected, nonNegativeNumber, parseOptions, positiveNumber, ratio, v } from '../_internal/validate.js';
 import { DEFAULTS } from './options.js';
 
 export interface BudgetSettings {
@@ -26,7 +25,7 @@ export interface Budget {
 const REQUESTS = 0;
 const WITHDRAWALS = 1;
 
-const schema = z
+const schema = v
   .object({
     ratio: ratio.optional(),
     minPerSecond: nonNegativeNumber.optional(),
@@ -35,8 +34,7 @@ const schema = z
       'a Clock ({ now, setTimeout, clearTimeout })',
       (v) => typeof v === 'object' && v !== null && typeof (v as Clock).now === 'function',
     ).optional(),
-  })
-  .strict();
+  });
 
 /**
  * Creates Finagle's RetryBudget: within a sliding window, extra attempts (retries and hedges) may

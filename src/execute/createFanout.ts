@@ -1,15 +1,19 @@
-import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { createLru } from '../_internal/lru.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
+import { guardRouter } from '../router/guardRouter.js';
 import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/index.js';
 import { copierOf, createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
 import type { Store } from '../stores/types.js';
 import { createBudget } from './budget.js';
+import { checkCallKeys, checkDeadline } from './callChecks.js';
+import { withCallContext, type ContextHooks } from './contextHooks.js';
 import { defaultClassify } from './classify.js';
 import { execute, type AdmissionLike, type ExecutionConfig, type LatencyLike } from './execution.js';
 import type { FanoutHooks } from './hooks.js';
+import { resolvePrincipal } from './principal.js';
 import { createLatencyWindow } from './latencyWindow.js';
 import {
   DEFAULTS,
@@ -35,7 +39,7 @@ export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
    * Dedup settings of this call when the fanout has `dedup`. `collect` and `runDetailed` share
    * identical calls in flight only (never the result cache). @default the fanout's settings
    */
-  dedup?: OperationDedupOptions | false;
+  dedup?: OperationDedupOptions<Data> | false;
 }
 
 /** A strategy usable with a worker returning `T`. */
@@ -49,7 +53,7 @@ export interface RunInput<T, S extends StrategyFor<T>, Data, Ctx> extends CallIn
    * so one name must always mean one worker and strategy (a name defined with `operation()` is
    * refused with another worker). @default the fanout's settings
    */
-  dedup?: OperationDedupOptions | false;
+  dedup?: OperationDedupOptions<Data> | false;
 }
 
 /** An operation: a named worker + strategy with its own overrides, called like a function. */
@@ -58,26 +62,33 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
   worker: Worker<T, Data, Ctx>;
   strategy: S;
   /** This operation's dedup settings when the fanout has `dedup`. @default the fanout's settings */
-  dedup?: OperationDedupOptions | false;
+  dedup?: OperationDedupOptions<Data> | false;
 }
 
 export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
+
+/**
+ * The context type of one call: the fanout's when it has one (given at createFanout or inferred
+ * from its router or principal), else the call's own, so an untyped fanout still types
+ * `call.context` in inline workers and `httpWorker` callbacks.
+ */
+export type CallContext<Ctx, C> = unknown extends Ctx ? C : Ctx;
 
 /** A configured fan-out: route, call every instance, combine. */
 export interface Fanout<Data = unknown, Ctx = unknown> {
   // Each call may narrow `Data` (a router that ignores data accepts every operation's own type).
   /** Every outcome, categorised; never throws for instance failures. */
-  collect<T, D extends Data = Data>(input: CallInput<T, D, Ctx>): Promise<Responses<T>>;
+  collect<T, D extends Data = Data, C = Ctx>(input: CallInput<T, D, CallContext<Ctx, C>>): Promise<Responses<T>>;
   /** The strategy's combined value; throws the strategy's `SwitchyardError`. */
-  run<T, S extends StrategyFor<T>, D extends Data = Data>(input: RunInput<T, S, D, Ctx>): Promise<ResultOf<S, T>>;
+  run<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(input: RunInput<T, S, D, CallContext<Ctx, C>>): Promise<ResultOf<S, T>>;
   /** The value plus a per-instance timeline (attempts, offsets, retries, cancellations). */
-  runDetailed<T, S extends StrategyFor<T>, D extends Data = Data>(
-    input: RunInput<T, S, D, Ctx>,
+  runDetailed<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(
+    input: RunInput<T, S, D, CallContext<Ctx, C>>,
   ): Promise<{ value: ResultOf<S, T>; report: FanoutReport }>;
   /** Defines a reusable operation, e.g. one per BFF endpoint. */
-  operation<T, S extends StrategyFor<T>, D extends Data = Data>(
-    definition: OperationDefinition<T, S, D, Ctx>,
-  ): Operation<ResultOf<S, T>, D, Ctx>;
+  operation<T, S extends StrategyFor<T>, D extends Data = Data, C = Ctx>(
+    definition: OperationDefinition<T, S, D, CallContext<Ctx, C>>,
+  ): Operation<ResultOf<S, T>, D, CallContext<Ctx, C>>;
   /**
    * Drops cached results: all, one operation's, or one call's (`{ operation, data, principal }`).
    * Resolves at once when the fanout has no dedup.
@@ -98,7 +109,7 @@ export interface Shared {
 export function createShared(options: {
   clock?: Clock | undefined;
   random?: (() => number) | undefined;
-  on?: FanoutHooks | undefined;
+  on?: ContextHooks<never> | undefined;
   budget?: ExecutionOptions['budget'];
   hedge?: ExecutionOptions['hedge'];
   breaker?: BreakerOptions | Breakers | false | undefined;
@@ -114,7 +125,7 @@ export function createShared(options: {
         : createBreakers({ clock, ...(options.store === undefined ? {} : { store: options.store }), ...(breaker as BreakerOptions) });
   const budgetOptions = options.budget === false ? undefined : { ...DEFAULTS.budget, ...options.budget };
   const windowSize = (options.hedge || undefined)?.windowSize ?? DEFAULTS.hedge.windowSize;
-  const windows = new LRUCache<string, LatencyLike>({ max: 10_000 });
+  const windows = createLru<LatencyLike>({ max: 10_000 });
   return {
     clock,
     random: options.random ?? Math.random,
@@ -145,6 +156,7 @@ export function resolveConfig(shared: Shared, base: ExecutionOptions, overrides?
     off(base.hedge, own?.hedge) || (base.hedge === undefined && own?.hedge === undefined)
       ? undefined
       : { ...(base.hedge || {}), ...(own?.hedge || {}) };
+  checkDeadline(merged);
   return {
     timeoutMs: merged.timeoutMs ?? DEFAULTS.timeoutMs,
     deadlineMs: merged.deadlineMs ?? DEFAULTS.deadlineMs,
@@ -184,6 +196,7 @@ function validateCall(input: { operation?: unknown; worker?: unknown; strategy?:
   const invalid = (field: string, expected: string, got: unknown) =>
     new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
   if (typeof input !== 'object' || input === null) throw invalid('input', 'an object', input);
+  checkCallKeys(input, 'call');
   if (typeof input.operation !== 'string' || input.operation.length === 0) throw invalid('operation', 'a non-empty string', input.operation);
   if (typeof input.worker !== 'function') throw invalid('worker', 'a function', input.worker);
   if (needsStrategy) {
@@ -207,7 +220,7 @@ const collectStrategy: Strategy<unknown, Responses<unknown>> = { combine: (respo
  */
 export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptions<Data, Ctx>): Fanout<Data, Ctx> {
   validateFanoutOptions(options);
-  const router: InstanceRouter<Data, Ctx> = options.router;
+  const router: InstanceRouter<Data, Ctx> = guardRouter(options.router);
   const shared = createShared(options);
   const base = pickExecution(options);
   const baseConfig = resolveConfig(shared, base);
@@ -228,7 +241,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
   const principalOf = options.principal;
 
   const runWith = <T, R>(input: CallInput<T, Data, Ctx> & { strategy: Strategy<T, R> }, callConfig: ExecutionConfig) =>
-    execute(callConfig, {
+    execute(withCallContext(callConfig, input.context), {
       operation: input.operation,
       data: input.data,
       context: input.context,
@@ -274,7 +287,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     return dedup.run(
       {
         operation: input.operation,
-        principal: principalOf?.(input.context),
+        principal: resolvePrincipal(principalOf, input.context, input.operation),
         params: input.data,
         ...(settings?.shared === undefined ? {} : { shared: settings.shared }),
         ...(kind === 'value'
@@ -310,7 +323,8 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       return runShared(input, config(input), input.dedup, 'detailed', detailsOf);
     },
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
-      validateCall({ ...definition, operation: definition.name }, true);
+      checkCallKeys(definition, 'operation');
+      validateCall({ operation: definition.name, worker: definition.worker, strategy: definition.strategy }, true);
       if (defined.has(definition.name)) {
         throw new SwitchyardError(
           'INVALID_CONFIG',
@@ -321,7 +335,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       defined.set(definition.name, definition.worker);
       return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
-        return runShared(input, operationConfig, definition.dedup, 'value', valueOf);
+        return runShared(input, operationConfig, definition.dedup as OperationDedupOptions | false | undefined, 'value', valueOf);
       };
     },
     async invalidate(target: { operation?: string; data?: unknown; principal?: string } = {}) {

@@ -10,6 +10,7 @@ import type { Classification, Classifier } from './classify.js';
 import { emit, type FanoutHooks } from './hooks.js';
 import type { ShouldRetry } from './options.js';
 import type { AttemptReport, FanoutReport, InstanceReport } from './report.js';
+import { mistakeBehind } from './mistakes.js';
 import { addOutcome, emptyResponses } from './responses.js';
 import type { Failure, Outcome, Responses, Worker, WorkerCall, WorkerTraits } from './types.js';
 
@@ -197,7 +198,7 @@ export function execute<T, R, Data, Ctx>(
         value = strategy.combine(responses);
       } catch (error) {
         emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report, error });
-        reject(error);
+        reject(mistakeBehind(error, responses as Responses<unknown>));
         return;
       }
       emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });

@@ -1,14 +1,14 @@
 import type { Clock } from '../_internal/clock.js';
-import { parseOptions } from '../_internal/validate.js';
+import { clockSchema, fn, parseOptions, v } from '../_internal/validate.js';
+import { validateInstances } from '../router/validateInstances.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
 import { createShared, resolveConfig } from './createFanout.js';
 import { execute } from './execution.js';
-import type { FanoutHooks } from './hooks.js';
+import { withCallContext, type ContextHooks } from './contextHooks.js';
 import { executionSchema, type ExecutionOptions } from './options.js';
 import type { Responses, Worker } from './types.js';
-import { z } from 'zod';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** Options of a standalone `fanOut`. */
@@ -20,10 +20,20 @@ export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
   signal?: AbortSignal;
   clock?: Clock;
   random?: () => number;
-  on?: FanoutHooks;
+  /** Observers of the call; each state also carries `context`. */
+  on?: ContextHooks<Ctx>;
 }
 
-const optionsSchema = executionSchema.passthrough();
+const optionsSchema = executionSchema.extend({
+  operation: v.string().optional(),
+  data: v.unknown().optional(),
+  context: v.unknown().optional(),
+  signal: v.custom<AbortSignal>((value) => value instanceof AbortSignal, { message: 'an AbortSignal' }).optional(),
+  clock: clockSchema.optional(),
+  random: fn<() => number>().optional(),
+  on: v.record(v.string(), fn<(state: unknown) => void>()).optional(),
+  strategy: v.unknown().optional(),
+});
 
 /**
  * Calls `worker` on every instance with the same policies as a fanout, for code that has its
@@ -46,8 +56,8 @@ export async function fanOut<T, R, Data, Ctx>(
   worker: Worker<T, Data, Ctx>,
   options: FanOutOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
-  parseOptions(z.array(z.object({ id: z.string() }).passthrough()), instances, 'instances');
-  parseOptions(z.custom((v) => typeof v === 'function', { message: 'a function' }), worker, 'worker');
+  validateInstances(instances);
+  parseOptions(fn(), worker, 'worker');
   parseOptions(optionsSchema, options);
   if (options.hedge && options.hedge.percentile !== undefined) {
     throw new SwitchyardError(
@@ -57,7 +67,7 @@ export async function fanOut<T, R, Data, Ctx>(
   }
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
-  const result = await execute(resolveConfig(shared, options), {
+  const result = await execute(withCallContext(resolveConfig(shared, options), options.context), {
     operation: options.operation ?? 'fanOut',
     data: options.data as Data,
     context: options.context as Ctx,

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, ratio, v } from '../_internal/validate.js';
 import type { InstanceRouter } from '../router/types.js';
 import type { Classifier } from './classify.js';
 import type { BreakerOptions, Breakers } from '../breaker/index.js';
@@ -9,6 +8,7 @@ import type { Store } from '../stores/types.js';
 import type { FanoutHooks } from './hooks.js';
 import type { Instance } from '../router/types.js';
 import type { Failure } from './types.js';
+import type { ContextHooks } from './contextHooks.js';
 
 /** Retry settings; `false` turns retries off. */
 export interface RetryOptions {
@@ -111,7 +111,8 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
   clock?: Clock;
   /** Random source for jitter, in [0, 1). @default Math.random */
   random?: () => number;
-  on?: FanoutHooks;
+  /** Observers of every call; each state also carries the call's `context`. */
+  on?: ContextHooks<Ctx>;
   /**
    * Per-instance circuit breakers: options to create them, or a `createBreakers()` registry to
    * share between fanouts. Open breakers make their instances `skipped: circuit-open`.
@@ -130,13 +131,13 @@ export interface FanoutOptions<Data = unknown, Ctx = unknown> extends ExecutionO
 }
 
 /** Per-operation (or per-call) dedup settings; `false` opts this operation out. */
-export interface OperationDedupOptions {
+export interface OperationDedupOptions<Data = unknown> {
   /** Result cache TTL for this operation; 0 shares in-flight calls only. @default the fanout's `dedup.ttlMs` */
   ttlMs?: number;
   /** The result is the same for every principal: share it even with no principal. @default false */
   shared?: boolean;
   /** Picks the part of `data` that identifies the call; the principal part of the key always stays. */
-  key?: (data: unknown) => unknown;
+  key?: (data: Data) => unknown;
 }
 
 /** Every default in one place. */
@@ -149,38 +150,38 @@ export const DEFAULTS = {
   budget: { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 },
 } as const;
 
-const retrySchema = z.union([
-  z.literal(false),
-  z.object({
+const retrySchema = v.union([
+  v.literal(false),
+  v.object({
     maxAttempts: positiveInteger.optional(),
     baseDelayMs: nonNegativeNumber.optional(),
     maxDelayMs: nonNegativeNumber.optional(),
     factor: expected<number>('a number >= 1', (v) => typeof v === 'number' && v >= 1).optional(),
-  }).strict(),
+  }),
 ]);
 
-const hedgeSchema = z.union([
-  z.literal(false),
-  z.object({
+const hedgeSchema = v.union([
+  v.literal(false),
+  v.object({
     delayMs: nonNegativeNumber.optional(),
     percentile: expected<number>('a number between 0 and 1 (exclusive)', (v) => typeof v === 'number' && v > 0 && v < 1).optional(),
     windowSize: positiveInteger.optional(),
     maxHedges: positiveInteger.optional(),
-  }).strict().refine((h) => h.delayMs !== undefined || h.percentile !== undefined, {
+  }).refine((h) => h.delayMs !== undefined || h.percentile !== undefined, {
     message: 'an object with `delayMs` or `percentile`',
   }),
 ]);
 
-const budgetSchema = z.union([
-  z.literal(false),
-  z.object({
+const budgetSchema = v.union([
+  v.literal(false),
+  v.object({
     ratio: ratio.optional(),
     minPerSecond: nonNegativeNumber.optional(),
     windowMs: positiveNumber.optional(),
-  }).strict(),
+  }),
 ]);
 
-export const executionSchema = z.object({
+export const executionSchema = v.object({
   timeoutMs: positiveNumber.optional(),
   deadlineMs: positiveNumber.optional(),
   concurrency: positiveInteger.optional(),
@@ -188,7 +189,7 @@ export const executionSchema = z.object({
   hedge: hedgeSchema.optional(),
   budget: budgetSchema.optional(),
   classify: fn<Classifier>().optional(),
-  idempotent: z.boolean().optional(),
+  idempotent: v.boolean().optional(),
   shouldRetry: fn<ShouldRetry>().optional(),
 });
 
@@ -203,16 +204,16 @@ const fanoutSchema = executionSchema.extend({
   principal: fn<(context: unknown) => string | undefined>().optional(),
   clock: clockSchema.optional(),
   random: fn<() => number>().optional(),
-  on: z.record(z.string(), fn<(state: unknown) => void>()).optional(),
+  on: v.record(v.string(), fn<(state: unknown) => void>()).optional(),
   // Validated by their own modules.
-  breaker: z.unknown().optional(),
-  dedup: z.unknown().optional(),
-  store: z.unknown().optional(),
+  breaker: v.unknown().optional(),
+  dedup: v.unknown().optional(),
+  store: v.unknown().optional(),
 });
 
 export function validateFanoutOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
-    parseOptions(z.object({}), options);
+    parseOptions(v.object({}), options);
   }
   parseOptions(fanoutSchema, options);
 }

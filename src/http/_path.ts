@@ -34,6 +34,17 @@ export function checkPath(input: string): PathCheck {
   return { ok: true, pathname, search };
 }
 
+/**
+ * What is wrong with a worker's request path, said so that the developer can fix it ("path must
+ * start with /"); `undefined` when it is fine. Never echoes the path (it may carry user data).
+ */
+export function pathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string') return `path must be a string, got ${path === null ? 'null' : typeof path}`;
+  const check = checkPath(path);
+  if (check.ok) return undefined;
+  return check.reason === 'not an absolute path' ? 'path must start with /' : `path was refused: ${check.reason}`;
+}
+
 /** A base URL split once, for joining many paths onto it. */
 export interface Base {
   origin: string;

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs } from '../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs, v } from '../_internal/validate.js';
 import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
 import { validHost } from './_host.js';
 import { cidrMatcher, isIp, normaliseAddress, parseCidr } from './_ip.js';
@@ -66,7 +65,7 @@ export interface ProxyHandleInit {
    */
   path?: string;
   /** The connecting peer's IP address; sets `X-Forwarded-For` and decides trust. */
-  clientAddress?: string;
+  clientAddress?: string | undefined;
   /** Aborted when the client goes away. @default request.signal */
   signal?: AbortSignal;
 }
@@ -79,7 +78,7 @@ export interface Proxy {
   handle(request: Request, init?: ProxyHandleInit): Promise<Response>;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = v.object({
   target: expected<string | URL>('an absolute http(s) URL without credentials, query or fragment', (v) => {
     if (typeof v !== 'string' && !(v instanceof URL)) return false;
     if (!URL.canParse(String(v))) return false;
@@ -100,11 +99,11 @@ const optionsSchema = z.object({
       typeof v === 'function' ||
       (Array.isArray(v) && v.every((entry) => typeof entry === 'string' && parseCidr(entry) !== undefined)),
   ).optional(),
-  forwarded: z.boolean().optional(),
+  forwarded: v.boolean().optional(),
   maxHeaderBytes: positiveInteger.optional(),
   onError: fn<ProxyOptions['onError']>().optional(),
   fetch: fn<FetchLike>().optional(),
-  clock: z.any().optional(),
+  clock: v.any().optional(),
 });
 
 const MESSAGES: Record<number, string> = {

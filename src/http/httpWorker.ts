@@ -1,11 +1,10 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, parseOptions, positiveInteger } from '../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Worker, WorkerCall, WorkerTraits } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
 import { isHeaderName, isHeaderValue } from './_headers.js';
-import { joinPath, toBase } from './_path.js';
+import { joinPath, pathProblem, toBase } from './_path.js';
 import { parseRetryAfter } from './_retryAfter.js';
 import type { StandardSchemaV1 } from './_standardSchema.js';
 import { HttpStatusError, UpstreamNetworkError, UpstreamResponseError } from './errors.js';
@@ -91,11 +90,11 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
 
 const ERROR_SNIPPET_BYTES = 1024;
 
-const optionsSchema = z.object({
-  path: expected<unknown>('a string or a function', (v) => typeof v === 'string' || typeof v === 'function'),
+const optionsSchema = v.object({
+  path: expected<unknown>('a function or a path starting with / that stays inside the instance', (v) => typeof v === 'function' || (typeof v === 'string' && pathProblem(v) === undefined)),
   method: expected<string>('an HTTP method token', (v) => typeof v === 'string' && isHeaderName(v)).optional(),
   json: expected<unknown>('a boolean or a function', (v) => typeof v === 'boolean' || typeof v === 'function').optional(),
-  headers: z.any().optional(),
+  headers: v.any().optional(),
   deadlineHeader: expected<string | false>(
     'a header name or false',
     (v) => v === false || (typeof v === 'string' && isHeaderName(v)),
@@ -105,11 +104,11 @@ const optionsSchema = z.object({
     (v) =>
       typeof v === 'object' && v !== null && typeof (v as StandardSchemaV1)['~standard']?.validate === 'function',
   ).optional(),
-  responseType: z.enum(['json', 'text']).optional(),
+  responseType: v.enum(['json', 'text']).optional(),
   maxResponseBytes: positiveInteger.optional(),
   fetch: fn<FetchLike>().optional(),
-  clock: z.any().optional(),
-  idempotent: z.boolean().optional(),
+  clock: v.any().optional(),
+  idempotent: v.boolean().optional(),
   idempotencyKey: fn<(call: unknown) => string>().optional(),
   credentials: expected<HttpCredentials>(
     'an object with `get(instance)` and `refresh(instance)` functions',
@@ -170,8 +169,8 @@ async function snippet(response: Response): Promise<string | undefined> {
   }
 }
 
-function invalidPath(instance: Instance): SwitchyardError {
-  const error = new SwitchyardError('INVALID_INPUT', `Refused a request path that would leave instance ${instance.id}`, {
+function invalidPath(instance: Instance, path: unknown): SwitchyardError {
+  const error = new SwitchyardError('INVALID_INPUT', `${pathProblem(path) ?? 'path would leave the instance'} (instance ${instance.id})`, {
     instances: [instance.id],
   });
   // Retrying the same path cannot help.
@@ -253,7 +252,7 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     }
     const path = typeof options.path === 'function' ? options.path(call) : options.path;
     const url = joinPath(toBase(instance.url), path);
-    if (url === undefined) throw invalidPath(instance);
+    if (url === undefined) throw invalidPath(instance, path);
     const href = url.href;
 
     const headers = new Headers();

@@ -8,6 +8,7 @@ export {
   type TrustProxy,
 } from './createProxy.js';
 export { toWebRequest, sendWebResponse, clientAddress, toNodeHandler, type NodeHandlerOptions } from './node.js';
+export { clientSignal } from './clientSignal.js';
 export {
   HttpStatusError,
   UpstreamResponseError,

@@ -1,10 +1,8 @@
-import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { fn, parseOptions, positiveInteger, positiveNumber } from '../_internal/validate.js';
-import { SwitchyardError } from '../errors/SwitchyardError.js';
+import { createLru } from '../_internal/lru.js';
+import { fn, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
-import { validateInstances } from './staticRouter.js';
+import { validateInstances } from './validateInstances.js';
 
 export interface LookupCacheOptions<Data, Ctx> {
   /**
@@ -26,13 +24,19 @@ export interface LookupRouterOptions<Data, Ctx> {
   clock?: Clock;
 }
 
-const schema = z.object({
+interface CacheEntry {
+  controller: AbortController;
+  /** Set when the lookup succeeds; a running lookup does not expire. */
+  expiresAt: number | undefined;
+  instances: Promise<readonly Instance[]>;
+}
+
+const schema = v.object({
   lookup: fn(),
-  cache: z
+  cache: v
     .object({ key: fn(), ttlMs: positiveNumber.optional(), maxEntries: positiveInteger.optional() })
-    .strict()
     .optional(),
-  clock: z.unknown().optional(),
+  clock: v.unknown().optional(),
 });
 
 /**
@@ -51,37 +55,40 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
 ): InstanceRouter<Data, Ctx> & { invalidate(key?: string): void } {
   parseOptions(schema, options);
   const { lookup, cache } = options;
-  const run = async (input: RouteInput<Data, Ctx>) => {
-    const found = await lookup(input);
-    try {
-      return validateInstances(found, 'lookup()');
-    } catch (error) {
-      // Found at request time and possibly sent to a client: name the field, never echo its value.
-      const message = error instanceof Error ? error.message.replace(/, got [\s\S]*$/, '') : 'Expected `lookup()` to return instances';
-      throw new SwitchyardError('INVALID_INPUT', message, { cause: error });
-    }
-  };
+  // Found at request time, possibly with credentials in a URL: name the field, never echo its value.
+  const run = async (input: RouteInput<Data, Ctx>) => validateInstances(await lookup(input), 'lookup()', true);
   if (cache === undefined) return { route: run, invalidate: () => {} };
 
   const clock = options.clock ?? systemClock;
-  const entries = new LRUCache<string, readonly Instance[], RouteInput<Data, Ctx>>({
-    max: cache.maxEntries ?? 1000,
-    ttl: cache.ttlMs ?? 30_000,
-    perf: { now: () => clock.now() },
-    // One lookup serves every caller waiting on the key, so it runs under the cache's own signal
-    // (aborted only if the entry is dropped), never under the first caller's.
-    fetchMethod: (_key, _stale, { context, signal }) => run({ ...context, signal }),
-  });
+  const ttlMs = cache.ttlMs ?? 30_000;
+  // One lookup serves every caller waiting on the key, so it runs under the entry's own signal
+  // (aborted only when the entry is dropped), never under the first caller's.
+  const entries = createLru<CacheEntry>({ max: cache.maxEntries ?? 1000 });
+  const drop = (key: string, entry: CacheEntry | undefined) => {
+    if (entry === undefined || entries.get(key) !== entry) return;
+    entries.delete(key);
+    entry.controller.abort();
+  };
   return {
-    async route(input) {
+    route(input) {
       const key = cache.key(input);
       if (key === undefined) return run(input);
-      const found = await entries.fetch(key, { context: input });
-      return found ?? [];
+      const known = entries.get(key);
+      if (known !== undefined && (known.expiresAt === undefined || clock.now() < known.expiresAt)) return known.instances;
+      drop(key, known);
+      const controller = new AbortController();
+      const entry: CacheEntry = { controller, expiresAt: undefined, instances: run({ ...input, signal: controller.signal }) };
+      entries.set(key, entry);
+      entry.instances.then(
+        () => {
+          entry.expiresAt = clock.now() + ttlMs;
+        },
+        () => drop(key, entry),
+      );
+      return entry.instances;
     },
     invalidate(key) {
-      if (key === undefined) entries.clear();
-      else entries.delete(key);
+      for (const name of key === undefined ? [...entries.keys()] : [key]) drop(name, entries.get(name));
     },
   };
 }

@@ -1,35 +1,11 @@
-import { z } from 'zod';
-import { parseOptions } from '../_internal/validate.js';
-import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter } from './types.js';
-
-export const instanceSchema = z.object({
-  id: z.custom<string>((v) => typeof v === 'string' && v.length > 0, { message: 'a non-empty string' }),
-  url: z.custom<string>((v) => typeof v === 'string' && URL.canParse(v), { message: 'an absolute URL' }).optional(),
-  region: z.string().optional(),
-  weight: z.custom<number>((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, { message: 'a finite number >= 0' }).optional(),
-  tags: z.array(z.string()).optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
-});
-
-/** Validates a list of instances: well-formed and with unique ids. */
-export function validateInstances(instances: unknown, field = 'instances'): readonly Instance[] {
-  const parsed = parseOptions(z.array(instanceSchema.passthrough()), instances, field) as Instance[];
-  const seen = new Set<string>();
-  parsed.forEach((instance, index) => {
-    if (seen.has(instance.id)) {
-      throw new SwitchyardError('INVALID_CONFIG', `Expected \`${field}.${index}.id\` to be unique, got "${instance.id}" twice`);
-    }
-    seen.add(instance.id);
-  });
-  return instances as readonly Instance[];
-}
+import { validateInstances } from './validateInstances.js';
 
 /**
  * Always routes to the same instances ("try all; let each return 403 if the user is not a
- * member" — the seeds' Option C).
+ * member" — the seeds' Option C). The list is checked here, so a bad id or URL fails at startup.
  */
-export function staticRouter(instances: readonly Instance[]): InstanceRouter {
+export function staticRouter<Data = unknown, Ctx = unknown>(instances: readonly Instance[]): InstanceRouter<Data, Ctx> {
   const list = Object.freeze([...validateInstances(instances)]);
   return { route: () => list };
 }

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, ratio } from '../_internal/validate.js';
+import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, ratio, v } from '../_internal/validate.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
 import { deriveSeed, seededRandom } from './seededRandom.js';
@@ -68,24 +67,22 @@ export interface FakeInstances<T> {
   stats(): FakeStats;
 }
 
-const schema = z
+const schema = v
   .object({
     count: positiveInteger,
     seed: expected<number>('an integer', (v) => Number.isInteger(v)),
-    latency: z
+    latency: v
       .object({
         baseMs: nonNegativeNumber,
         jitterMs: nonNegativeNumber.optional(),
         slowProbability: ratio.optional(),
         slowExtraMs: nonNegativeNumber.optional(),
-      })
-      .strict(),
+      }),
     failureProbability: ratio.optional(),
-    statuses: z.record(z.string().regex(/^[1-5]\d\d$/, 'an HTTP status code'), ratio).optional(),
+    statuses: v.record(expected<string>('an HTTP status code', (v) => typeof v === 'string' && /^[1-5]\d\d$/.test(v)), ratio).optional(),
     respond: fn<(...args: never[]) => unknown>().optional(),
     clock: expected<Clock>('a Clock ({ now, setTimeout, clearTimeout })', (v) => typeof v === 'object' && v !== null && typeof (v as Clock).setTimeout === 'function').optional(),
-  })
-  .strict();
+  });
 
 /**
  * Creates seeded fake instances and a worker that answers for them after a random latency, with

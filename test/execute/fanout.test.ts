@@ -147,7 +147,7 @@ describe('retry', () => {
 describe('deadline and abort', () => {
   it('settles at the deadline even when a worker never settles and ignores its signal', async () => {
     const { worker } = scripted<number>({ cloud: ok(1), 'enterprise-acme': ignoreSignal, 'enterprise-conf': ok(3) });
-    const fanout = fanoutOf({ deadlineMs: 2000, timeoutMs: 5000, retry: false });
+    const fanout = fanoutOf({ deadlineMs: 2000, retry: false });
     const promise = fanout.runDetailed({ operation: 'search', data: {}, context: {}, worker, strategy: mergeAll() });
     await vi.advanceTimersByTimeAsync(1999);
     let settled = false;
@@ -359,16 +359,16 @@ describe('user code that misbehaves', () => {
   });
 
   it.each([
-    ['undefined', undefined],
-    ['a list with null', [null]],
-    ['an object', { id: 'x' }],
-  ])('rejects with INVALID_INPUT when a router returns %s, without echoing it', async (_name, routed) => {
+    ['undefined', undefined, 'Expected `route("get")` to be an array'],
+    ['a list with null', [null], 'Expected `route("get").0` to be an object'],
+    ['an object', { id: 'x' }, 'Expected `route("get")` to be an array'],
+  ])('rejects with INVALID_CONFIG naming the field when a router returns %s, without echoing it', async (_name, routed, message) => {
     const fanout = createFanout({ router: { route: async () => routed as never } });
     const error = await settle(fanout.run({ operation: 'get', data: {}, context: {}, worker: async () => 1, strategy: firstSuccess() })).then(
       () => undefined,
       (e: Error) => e,
     );
-    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: 'Expected the router of "get" to return an array of instances with string ids' });
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', message });
     expectNothingLeft();
   });
 
@@ -376,7 +376,7 @@ describe('user code that misbehaves', () => {
     const caller = new AbortController();
     const fanout = createFanout({ router: { route: () => [null] as never } });
     await expect(fanout.run({ operation: 'get', data: {}, context: {}, worker: async () => 1, strategy: firstSuccess(), signal: caller.signal })).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
+      code: 'INVALID_CONFIG',
     });
     expectNothingLeft([caller.signal]);
   });

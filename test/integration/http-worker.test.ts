@@ -194,9 +194,13 @@ describe('unusable answers', () => {
 describe('paths, network and abort', () => {
   for (const path of ['//evil.example/x', 'http://evil.example/x', '/../admin', '/%2e%2e/admin', '/a%2fb', '/\\evil.example']) {
     it(`refuses the path ${JSON.stringify(path)} without sending a request`, async () => {
-      const error = await failure(httpWorker({ path })(instance, call(undefined)));
+      const error = await failure(httpWorker({ path: () => path })(instance, call(undefined)));
       expect([(error as { code?: string }).code, classify(error).retryable]).toEqual(['INVALID_INPUT', false]);
       expect(upstream.requests).toEqual([]);
+    });
+
+    it(`refuses the static path ${JSON.stringify(path)} when the worker is created`, () => {
+      expect(() => httpWorker({ path })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     });
   }
 

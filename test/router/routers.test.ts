@@ -32,7 +32,7 @@ describe('staticRouter', () => {
     expect(() => staticRouter([{ id: '' }])).toThrow(/`instances.0.id` to be a non-empty string/);
   });
   it('rejects an instance with a relative url', () => {
-    expect(() => staticRouter([{ id: 'a', url: '/x' }])).toThrow(/`instances.0.url` to be an absolute URL/);
+    expect(() => staticRouter([{ id: 'a', url: '/x' }])).toThrow('Expected `instances.0.url` to be an absolute http(s) URL, got "/x"');
   });
 });
 
@@ -101,13 +101,13 @@ describe('lookupRouter cache', () => {
 
   it('rejects a lookup result with duplicate ids', async () => {
     const router = lookupRouter({ lookup: () => [cloud, cloud] });
-    await expect(router.route(input({}))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(router.route(input({}))).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `lookup().1.id` to be unique' });
   });
 
   it('names the bad field of a lookup result without echoing its value', async () => {
     const router = lookupRouter({ lookup: () => [{ id: 'x', url: '10.0.0.7:8443/internal?token=abc' }] });
     const error = await Promise.resolve(router.route(input({}))).then(() => undefined, (e: Error) => e);
-    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: 'Expected `lookup().0.url` to be an absolute URL' });
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `lookup().0.url` to be an absolute http(s) URL' });
     expect(JSON.stringify(error)).not.toContain('token');
   });
 

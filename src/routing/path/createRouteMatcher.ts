@@ -1,6 +1,5 @@
 import { addRoute, createRouter, findAllRoutes, type RouterContext } from 'rou3';
-import { z } from 'zod';
-import { expected, fn, parseOptions } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { createPicker, type Balance, type Picker } from './balance.js';
 import { normalizePath } from './normalizePath.js';
 import { compileTable, type CompiledRoute, type CompiledTarget } from './table.js';
@@ -38,7 +37,7 @@ export interface RouteMatcher {
   match(input: MatchInput): RouteMatch | null;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.strictObject({
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
   random: fn<() => number>().optional(),

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
 import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
@@ -21,7 +20,7 @@ export interface RuntimeHandleInit {
    */
   path?: string;
   /** The connecting peer's IP address, for `X-Forwarded-For` and proxy trust. */
-  clientAddress?: string;
+  clientAddress?: string | undefined;
   /** Aborted when the client goes away. @default request.signal */
   signal?: AbortSignal;
 }
@@ -194,7 +193,7 @@ interface Flight {
 
 const SUPERSEDED = new DOMException('The route table was invalidated during its load', 'AbortError');
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.strictObject({
   load: fn<RuntimeRouterOptions['load']>(),
   ttlMs: positiveNumber.optional(),
   loadTimeoutMs: timerMs.optional(),
@@ -207,7 +206,7 @@ const optionsSchema = z.strictObject({
   proxy: expected<RuntimeProxyOptions>('an object of createProxy options', (v) => typeof v === 'object' && v !== null).optional(),
   forward: fn<Forward>().optional(),
   invalidPath: expected<'reject' | 'pass'>("'reject' or 'pass'", (v) => v === 'reject' || v === 'pass').optional(),
-  on: z.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
+  on: v.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
   clock: clockSchema.optional(),
 });
 

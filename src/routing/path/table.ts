@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
-import { expected, parseOptions, positiveNumber } from '../../_internal/validate.js';
+import { expected, parseOptions, positiveNumber, v } from '../../_internal/validate.js';
 import { compareSpecificity, parsePattern, type ParsedPattern } from './pattern.js';
 import type { HeaderCondition, RouteDefinition, RouteInfo, RouteTable } from './types.js';
 
@@ -72,16 +71,16 @@ function placeholders(url: string): string[] {
     .map((segment) => segment.slice(1));
 }
 
-const routeSchema = z
+const routeSchema = v
   .strictObject({
-    path: z.string().superRefine((value, ctx) => {
+    path: v.string().superRefine((value, ctx) => {
       const parsed = parsePattern(value);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `a valid route pattern (${parsed.reason})` });
     }),
     target: targetUrl.optional(),
-    targets: z
+    targets: v
       .array(
-        z.strictObject({
+        v.strictObject({
           url: targetUrl,
           weight: positiveNumber.optional(),
           id: nonEmptyString.optional(),

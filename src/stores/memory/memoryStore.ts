@@ -1,7 +1,6 @@
-import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
+import { createLru } from '../../_internal/lru.js';
+import { clockSchema, expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
 import type { Store } from '../types.js';
 import { checkTtl } from './checkTtl.js';
 
@@ -19,9 +18,8 @@ export interface MemoryStoreOptions {
 export const MEMORY_STORE_DEFAULTS = { maxEntries: 10_000, maxSizeBytes: 50 * 1024 * 1024 } as const;
 
 
-const schema = z
-  .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() })
-  .strict();
+const schema = v
+  .object({ maxEntries: positiveInteger.optional(), maxSizeBytes: positiveInteger.optional(), clock: clockSchema.optional() });
 
 const memoryStores = new WeakSet<Store>();
 
@@ -34,7 +32,7 @@ export function isMemoryStore(store: Store): boolean {
 }
 
 /**
- * An in-process {@link Store} on lru-cache with per-entry TTLs, bounded by entries and size.
+ * An in-process {@link Store} with per-entry TTLs, bounded by entries and size (least recently used go first).
  *
  * The default store of `createDedup`. It is per process: use `redisStore` from `switchyard/redis`
  * to share results between replicas. Expired entries are dropped when read and when evicted; no
@@ -43,13 +41,11 @@ export function isMemoryStore(store: Store): boolean {
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const parsed = parseOptions(schema, options);
   const clock = parsed.clock ?? systemClock;
-  // Expiry is checked here rather than by lru-cache's ttl: lru-cache reads a start time of 0 as
-  // "no start" (an entry written at clock 0 would never expire) and still returns an entry at
-  // exactly its TTL, where Redis has expired it. lru-cache bounds entries and size.
-  const cache = new LRUCache<string, { value: string; expiresAt: number }>({
+  // An entry expires at exactly its TTL, as in Redis, so both stores answer the same.
+  const cache = createLru<{ value: string; expiresAt: number }>({
     max: parsed.maxEntries ?? MEMORY_STORE_DEFAULTS.maxEntries,
     maxSize: parsed.maxSizeBytes ?? MEMORY_STORE_DEFAULTS.maxSizeBytes,
-    sizeCalculation: (entry, key) => Math.max(1, entry.value.length + key.length),
+    sizeOf: (entry, key) => Math.max(1, entry.value.length + key.length),
   });
   const store: Store = {
     get: async (key) => {

@@ -1,7 +1,6 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import { checkTtl } from '../memory/checkTtl.js';
 import type { Store } from '../types.js';
@@ -43,18 +42,17 @@ const clientSchema = expected<Redis>(
     ['get', 'set', 'unlink', 'scan'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
 );
 
-const schema = z
+const schema = v
   .object({
     client: clientSchema.optional(),
     url: expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)).optional(),
-    redisOptions: z.record(z.string(), z.unknown()).optional(),
-    prefix: z.string().optional(),
+    redisOptions: v.record(v.string(), v.unknown()).optional(),
+    prefix: v.string().optional(),
     commandTimeoutMs: positiveNumber.optional(),
     scanCount: positiveInteger.optional(),
     clock: clockSchema.optional(),
-    on: z.object({ connectionError: fn<(state: { error: unknown }) => void>().optional() }).strict().optional(),
-  })
-  .strict();
+    on: v.object({ connectionError: fn<(state: { error: unknown }) => void>().optional() }).optional(),
+  });
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
