@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftoverResources, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { leftoverResourcesSettled } from '../_support/resources.js';
 
 interface Answer {
   id: number;
@@ -72,8 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await server?.dispose();
-  await sleep(50);
-  expect(leftoverResources(resourcesBefore)).toEqual([]);
+  expect(await leftoverResourcesSettled(resourcesBefore)).toEqual([]);
 });
 
 describe('two replicas sharing one redis-server', () => {

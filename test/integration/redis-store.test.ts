@@ -124,7 +124,8 @@ describe('redisStore on a real redis-server', () => {
       await store.close();
       await server.restart();
       // The shared client reconnects on its own.
-      for (let i = 0; i < 100 && client.status !== 'ready'; i += 1) await sleep(20);
+      // ioredis waits up to 2 s between reconnect attempts: allow several.
+      for (let i = 0; i < 500 && client.status !== 'ready'; i += 1) await sleep(20);
     }
     expect(client.status).toBe('ready');
   });
