@@ -403,7 +403,9 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       }
       const params = canonicalKey(input.key ? input.key(input.params) : input.params);
       const owner = principalPart(principal);
-      const mapKey = `${operation}\u0000${owner}\u0000${params}`;
+      // Lengths first: operations and principals may hold any character, so plain separators
+      // would let ('a\0p:b', 'c') and ('a', 'b\0p:c') share a key, and with it a result.
+      const mapKey = `${operation.length}:${owner.length}:${operation}${owner}${params}`;
       const existing = flights.get(mapKey);
       if (existing) {
         const answer = join<R>(existing, signal);
