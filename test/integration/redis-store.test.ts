@@ -147,7 +147,10 @@ describe('redisStore on a real redis-server', () => {
   });
 
   it('requires exactly one of client and url', () => {
-    expect(() => redisStore({})).toThrow('Expected exactly one of `client` and `url`, got neither');
-    expect(() => redisStore({ client, url: server.url })).toThrow('got both');
+    expect(() => redisStore({})).toThrow('Expected exactly one of `client`, `url` and `cluster`, got none');
+    expect(() => redisStore({ client, url: server.url })).toThrow('got `client` and `url`');
+    expect(() => redisStore({ url: server.url, cluster: [server.url] })).toThrow('got `url` and `cluster`');
+    expect(() => redisStore({ cluster: [] })).toThrow('cluster');
+    expect(() => redisStore({ cluster: ['127.0.0.1:7000'] })).toThrow('a redis:// or rediss:// URL');
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber } from '../../_internal/validate.js';
@@ -7,13 +7,21 @@ import { checkTtl } from '../memory/checkTtl.js';
 import type { Store } from '../types.js';
 import { loadIoredis } from './_loadIoredis.js';
 
-/** Options for {@link redisStore}: pass `client` (yours) or `url` (the store creates one). */
+/** Options for {@link redisStore}: pass `client` (yours), or `url` or `cluster` (the store creates one). */
 export interface RedisStoreOptions {
-  /** An ioredis client you own; create it with `enableOfflineQueue: false` so commands fail fast while Redis is down. */
-  client?: Redis;
+  /**
+   * An ioredis client you own, `Redis` or `Cluster`; create it with `enableOfflineQueue: false`
+   * so commands fail fast while Redis is down.
+   */
+  client?: Redis | Cluster;
   /** A Redis URL; the store creates (and `close()` ends) a client with fail-fast settings. */
   url?: string;
-  /** Options for the client created from `url`, over the store's fail-fast defaults. */
+  /**
+   * URLs of one or more nodes of a Redis Cluster; the store creates (and `close()` ends) an
+   * ioredis `Cluster` with fail-fast settings, which finds the other nodes itself.
+   */
+  cluster?: readonly string[];
+  /** Options for the client created from `url` (or for each node of `cluster`), over the store's fail-fast defaults. */
   redisOptions?: RedisOptions;
   /** Prepended to every key, to share one Redis database between apps. @default '' */
   prefix?: string;
@@ -40,7 +48,7 @@ export interface RedisStore extends Store {
    * await store.ready({ signal: AbortSignal.timeout(5_000) });
    */
   ready(options?: { signal?: AbortSignal }): Promise<void>;
-  /** Ends the client when the store created it from `url`; a `client` you passed stays open. */
+  /** Ends the client when the store created it from `url` or `cluster`; a `client` you passed stays open. */
   close(): Promise<void>;
 }
 
@@ -59,6 +67,10 @@ const schema = z
   .object({
     client: clientSchema.optional(),
     url: expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)).optional(),
+    cluster: z
+      .array(expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)))
+      .min(1)
+      .optional(),
     redisOptions: z.record(z.string(), z.unknown()).optional(),
     prefix: z.string().optional(),
     commandTimeoutMs: positiveNumber.optional(),
@@ -72,16 +84,40 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
+function failFast(commandTimeoutMs: number): RedisOptions {
+  // Fail fast while Redis is down instead of queueing commands (and memory) until it returns.
+  return { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 2_000 };
+}
+
 function createClient(url: string, options: RedisOptions, commandTimeoutMs: number): Redis {
-  const Client = loadIoredis();
-  return new Client(url, {
-    // Fail fast while Redis is down instead of queueing commands (and memory) until it returns.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 2_000,
-    ...options,
+  const { Redis: Client } = loadIoredis();
+  return new Client(url, { ...failFast(commandTimeoutMs), ...options });
+}
+
+function createCluster(urls: readonly string[], options: RedisOptions, commandTimeoutMs: number): Cluster {
+  const { Cluster: ClusterClient } = loadIoredis();
+  const { enableOfflineQueue: _queue, ...nodeOptions } = { ...failFast(commandTimeoutMs), ...options };
+  const nodes = urls.map((url) => {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: parsed.port === '' ? 6379 : Number(parsed.port) };
   });
+  const first = new URL(urls[0]!);
+  const auth = {
+    ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+    ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return new ClusterClient(nodes, {
+    enableOfflineQueue: options.enableOfflineQueue ?? false,
+    // A cluster that is down answers CLUSTERDOWN; retrying inside one command only holds the caller.
+    retryDelayOnClusterDown: 100,
+    maxRedirections: 4,
+    redisOptions: { ...auth, ...nodeOptions },
+  });
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
 }
 
 const readyOptionsSchema = z
@@ -111,10 +147,11 @@ function closedError(): SwitchyardError {
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   const parsed = parseOptions(schema, options);
-  if ((parsed.client === undefined) === (parsed.url === undefined)) {
+  const given = (['client', 'url', 'cluster'] as const).filter((name) => parsed[name] !== undefined);
+  if (given.length !== 1) {
     throw new SwitchyardError(
       'INVALID_CONFIG',
-      `Expected exactly one of \`client\` and \`url\`, got ${parsed.client === undefined ? 'neither' : 'both'}`,
+      `Expected exactly one of \`client\`, \`url\` and \`cluster\`, got ${given.length === 0 ? 'none' : given.map((name) => `\`${name}\``).join(' and ')}`,
     );
   }
   const clock = parsed.clock ?? systemClock;
@@ -123,9 +160,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const scanCount = parsed.scanCount ?? REDIS_STORE_DEFAULTS.scanCount;
 
   const owned = parsed.client === undefined;
-  const client: Redis = owned
-    ? createClient(parsed.url!, (parsed.redisOptions ?? {}) as RedisOptions, commandTimeoutMs)
-    : parsed.client!;
+  const redisOptions = (parsed.redisOptions ?? {}) as RedisOptions;
+  // Commands are typed once, on `Redis`: a `Cluster` takes the same single-key commands.
+  const client = (
+    parsed.client ??
+    (parsed.url !== undefined ? createClient(parsed.url, redisOptions, commandTimeoutMs) : createCluster(parsed.cluster!, redisOptions, commandTimeoutMs))
+  ) as Redis;
+  const cluster = isCluster(client as Redis | Cluster) ? (client as unknown as Cluster) : undefined;
   if (owned) {
     client.on('error', (error: unknown) => {
       try {
@@ -223,15 +264,21 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         throw new SwitchyardError('INVALID_INPUT', 'Refusing to delete every key: give `deletePrefix` a prefix, or the store a `prefix`');
       }
       const pattern = `${escapeGlob(clientPrefix + prefix + keyPrefix)}*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await bounded((c) => c.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount), 'SCAN');
-        if (keys.length > 0) {
-          const unprefixed = keys.map((key) => key.slice(clientPrefix.length));
-          await bounded((c) => c.unlink(...unprefixed), 'UNLINK');
-        }
-        cursor = next;
-      } while (cursor !== '0');
+      // A cluster spreads keys over its masters: scan each one, and unlink key by key (one
+      // UNLINK of keys in different slots is refused with CROSSSLOT).
+      const nodes: Redis[] = cluster ? await bounded(async () => cluster.nodes('master'), 'CLUSTER NODES') : [client];
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await bounded(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount), 'SCAN');
+          if (keys.length > 0) {
+            const unprefixed = keys.map((key) => key.slice(clientPrefix.length));
+            if (cluster) await Promise.all(unprefixed.map((key) => bounded((c) => c.unlink(key), 'UNLINK')));
+            else await bounded((c) => c.unlink(...unprefixed), 'UNLINK');
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }
     },
     async ready(readyOptions = {}) {
       const { signal } = parseOptions(readyOptionsSchema, readyOptions);
