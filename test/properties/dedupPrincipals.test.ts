@@ -4,12 +4,22 @@
  * operation and params (or, with no principal, its own execution unless the call is `shared`).
  */
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { canonicalKey } from '../../src/dedup/canonicalKey.js';
 import { createDedup, type Dedup } from '../../src/dedup/index.js';
 import { memoryStore } from '../../src/stores/memory/index.js';
 import type { Store } from '../../src/stores/types.js';
+import { leftoverResourcesSettled } from '../_support/resources.js';
 import { params } from './_seed.js';
+
+let before: string[] = [];
+beforeAll(() => {
+  before = process.getActiveResourcesInfo();
+});
+afterAll(async () => {
+  // Every store timeout a remote-store read set was cleared when the store answered.
+  expect(await leftoverResourcesSettled(before)).toEqual([]);
+});
 
 interface Call {
   replica: 0 | 1;
