@@ -1,5 +1,6 @@
 /**
- * The cached form of a result: `{"f":freshUntil,"v":value}` as JSON. Only values that come back
+ * The cached form of a result: `{"f":freshUntil,"g":generations,"v":value}` as JSON (`g` only on
+ * shared stores, see `_generations.ts`). Only values that come back
  * from JSON equal to what went in are cached, so a cache hit returns what a fresh call would have.
  */
 
@@ -70,9 +71,10 @@ export type Encoded =
   | { ok: true; text: string; bytes: number }
   | { ok: false; reason: 'not-serialisable' | 'too-large'; bytes?: number };
 
-export function encodeEntry(value: unknown, freshUntil: number, maxBytes: number): Encoded {
+export function encodeEntry(value: unknown, freshUntil: number, maxBytes: number, generations?: string): Encoded {
   if (value !== undefined && !isJsonData(value, 0, new Set())) return { ok: false, reason: 'not-serialisable' };
-  const text = value === undefined ? `{"f":${freshUntil}}` : `{"f":${freshUntil},"v":${JSON.stringify(value)}}`;
+  const head = generations === undefined ? `{"f":${freshUntil}` : `{"f":${freshUntil},"g":${JSON.stringify(generations)}`;
+  const text = value === undefined ? `${head}}` : `${head},"v":${JSON.stringify(value)}}`;
   // A UTF-16 code unit is at most 3 UTF-8 bytes: count exactly only near the limit.
   if (text.length * 3 <= maxBytes) return { ok: true, text, bytes: text.length };
   const bytes = text.length > maxBytes ? text.length : utf8Length(text);
@@ -80,15 +82,15 @@ export function encodeEntry(value: unknown, freshUntil: number, maxBytes: number
   return { ok: true, text, bytes };
 }
 
-export type Decoded = { ok: true; freshUntil: number; value: unknown } | { ok: false };
+export type Decoded = { ok: true; freshUntil: number; generations: string | undefined; value: unknown } | { ok: false };
 
 export function decodeEntry(text: string): Decoded {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null) return { ok: false };
-    const { f, v } = parsed as { f?: unknown; v?: unknown };
-    if (typeof f !== 'number') return { ok: false };
-    return { ok: true, freshUntil: f, value: v };
+    const { f, g, v } = parsed as { f?: unknown; g?: unknown; v?: unknown };
+    if (typeof f !== 'number' || (g !== undefined && typeof g !== 'string')) return { ok: false };
+    return { ok: true, freshUntil: f, generations: g, value: v };
   } catch {
     return { ok: false };
   }

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
 import { canonicalKey } from './canonicalKey.js';
 import { copierOf, decodeEntry, encodeEntry } from './_entry.js';
+import { GENERATION_TTL_MS, NO_GENERATIONS, generationKey, generationKeysOf, generationTuple, newGeneration } from './_generations.js';
 import type { DedupHooks } from './hooks.js';
 import { namespacePrefix, operationPrefix, paramsPrefix, principalPart, storeKey } from './_keys.js';
 import { DEDUP_DEFAULTS, parseDedupOptions, type DedupOptions } from './options.js';
@@ -89,6 +90,19 @@ interface Job {
 interface CacheTarget {
   key: string;
   ttlMs: number;
+  /** On a shared store: the generation keys read with the entry (see `_generations.ts`). */
+  generationKeys: readonly string[] | undefined;
+}
+
+/** The generation tokens a call read before it executed, and when it started reading them. */
+interface GenerationSnapshot {
+  tuple: string;
+  readAt: number;
+}
+
+interface CacheRead {
+  text: string | undefined;
+  generations: GenerationSnapshot | undefined;
 }
 
 const SKIPPED: StoreResult<never> = { ok: false };
@@ -167,6 +181,9 @@ export function createDedup(options: DedupOptions = {}): Dedup {
   const hooks: DedupHooks = parsed.on ?? {};
   // The memory store answers in microtasks: no timer is needed to bound it.
   const unbounded = isMemoryStore(store);
+  // A shared store needs generations so that another replica's invalidation cannot be undone by a
+  // late write; in one process, invalidation detaches the calls in flight instead.
+  const generations = !unbounded;
   // Hashing is the main cost of a cache hit; hot keys repeat, so remember their store keys.
   const storeKeys = new Map<string, string>();
 
@@ -230,16 +247,30 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     });
   }
 
-  function write(job: Job, cache: CacheTarget, value: unknown): void {
+  async function readCache(cache: CacheTarget): Promise<CacheRead> {
+    if (cache.generationKeys === undefined) return { text: await store.get(cache.key), generations: undefined };
+    const readAt = clock.now();
+    const [text, ...tokens] = await Promise.all([cache.key, ...cache.generationKeys].map((key) => store.get(key)));
+    return { text, generations: { tuple: generationTuple(tokens), readAt } };
+  }
+
+  function write(job: Job, cache: CacheTarget, value: unknown, read: GenerationSnapshot | undefined): void {
     if (job.detached) return;
-    const encoded = encodeEntry(value, clock.now() + cache.ttlMs, maxValueBytes);
+    let storeTtlMs = cache.ttlMs + swrMs;
+    if (cache.generationKeys !== undefined) {
+      // Unknown generations (the read failed): a write could not be told apart from a late one.
+      if (read === undefined) return;
+      storeTtlMs = Math.min(storeTtlMs, GENERATION_TTL_MS - (clock.now() - read.readAt));
+      if (storeTtlMs <= 0) return;
+    }
+    const encoded = encodeEntry(value, clock.now() + cache.ttlMs, maxValueBytes, read?.tuple);
     if (!encoded.ok) {
       emit('notCached', encoded.bytes === undefined
         ? { operation: job.operation, reason: encoded.reason }
         : { operation: job.operation, reason: encoded.reason, bytes: encoded.bytes });
       return;
     }
-    void guarded(job.operation, 'set', () => store.set(cache.key, encoded.text, { ttlMs: cache.ttlMs + swrMs }));
+    void guarded(job.operation, 'set', () => store.set(cache.key, encoded.text, { ttlMs: storeTtlMs }));
   }
 
   function newJob(mapKey: string, operation: string, params: string, principal: string): Job {
@@ -262,13 +293,18 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     return job.controller.signal;
   }
 
-  function refresh(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget): void {
+  function refresh(
+    job: Job,
+    execute: (signal: AbortSignal) => Promise<unknown>,
+    cache: CacheTarget,
+    read: GenerationSnapshot | undefined,
+  ): void {
     if (refreshing.has(job.mapKey) || flights.get(job.mapKey) !== job) return;
     const background = newJob(job.mapKey, job.operation, job.params, job.principal);
     refreshing.set(job.mapKey, background);
     void attempt(execute, signalOf(background)).then((result) => {
       if (refreshing.get(job.mapKey) === background) refreshing.delete(job.mapKey);
-      if (result.ok) write(background, cache, result.value);
+      if (result.ok) write(background, cache, result.value, read);
       else emit('refreshError', { operation: job.operation, error: result.error });
     });
   }
@@ -279,12 +315,14 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     cache: CacheTarget | undefined,
   ): Promise<Result> {
     let cacheChecked = false;
+    let read: GenerationSnapshot | undefined;
     if (cache) {
-      const got = await guarded(job.operation, 'get', () => store.get(cache.key));
+      const got = await guarded(job.operation, 'get', () => readCache(cache));
       if (got.ok) {
         cacheChecked = true;
-        if (got.value !== undefined) {
-          const entry = decodeEntry(got.value);
+        read = got.value.generations;
+        if (got.value.text !== undefined) {
+          const entry = decodeEntry(got.value.text);
           if (!entry.ok) {
             emit('storeError', {
               operation: job.operation,
@@ -292,7 +330,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
               timedOut: false,
               error: new SwitchyardError('UPSTREAM_ERROR', 'A cache entry could not be read; it is ignored'),
             });
-          } else {
+          } else if (read === undefined || (entry.generations ?? NO_GENERATIONS) === read.tuple) {
             const now = clock.now();
             if (now < entry.freshUntil) {
               emit('hit', { operation: job.operation, stale: false });
@@ -300,7 +338,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
             }
             if (now < entry.freshUntil + swrMs) {
               emit('hit', { operation: job.operation, stale: true });
-              refresh(job, execute, cache);
+              refresh(job, execute, cache, read);
               return { ok: true, value: entry.value };
             }
           }
@@ -312,7 +350,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     emit('miss', { operation: job.operation, cacheChecked });
     const result = await attempt(execute, signalOf(job));
     // Started before the callers are answered, so a caller that comes right after finds the entry.
-    if (result.ok && cache) write(job, cache, result.value);
+    if (result.ok && cache) write(job, cache, result.value, read);
     return result;
   }
 
@@ -423,7 +461,9 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       }
       const params = canonicalKey(input.key ? input.key(input.params) : input.params);
       const owner = principalPart(principal);
-      const mapKey = `${operation}\u0000${owner}\u0000${params}`;
+      // Lengths first: operations and principals may hold any character, so plain separators
+      // would let ('a\0p:b', 'c') and ('a', 'b\0p:c') share a key, and with it a result.
+      const mapKey = `${operation.length}:${owner.length}:${operation}${owner}${params}`;
       const existing = flights.get(mapKey);
       if (existing) {
         const answer = join<R>(existing, signal, execute);
@@ -435,7 +475,12 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       flights.set(mapKey, job);
       const ttlMs = input.ttlMs ?? ttlDefault;
       const answer = join<R>(job, signal, execute);
-      start(job, execute, ttlMs > 0 ? { key: storeKeyOf(job), ttlMs } : undefined);
+      let cache: CacheTarget | undefined;
+      if (ttlMs > 0) {
+        const key = storeKeyOf(job);
+        cache = { key, ttlMs, generationKeys: generations ? generationKeysOf(namespace, key) : undefined };
+      }
+      start(job, execute, cache);
       return answer;
     } catch (error) {
       return Promise.reject(error);
@@ -471,11 +516,20 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       }
     }
 
+    const scope =
+      operation === undefined
+        ? namespacePrefix(namespace)
+        : params === undefined
+          ? operationPrefix(namespace, operation)
+          : owner === undefined
+            ? paramsPrefix(namespace, operation, params)
+            : storeKey(namespace, operation, params, owner);
     try {
-      if (operation === undefined) await store.deletePrefix(namespacePrefix(namespace));
-      else if (params === undefined) await store.deletePrefix(operationPrefix(namespace, operation));
-      else if (owner === undefined) await store.deletePrefix(paramsPrefix(namespace, operation, params));
-      else await store.delete(storeKey(namespace, operation, params, owner));
+      // The new generation first: from then on no replica serves an entry of this scope written
+      // under the old one, even one that a call in flight elsewhere writes after the delete.
+      if (generations) await store.set(generationKey(namespace, scope), newGeneration(), { ttlMs: GENERATION_TTL_MS });
+      if (owner === undefined) await store.deletePrefix(scope);
+      else await store.delete(scope);
     } catch (error) {
       emit('storeError', { operation, phase: 'invalidate', timedOut: false, error });
       throw new SwitchyardError('UPSTREAM_ERROR', 'Cache invalidation failed: the store did not answer', { cause: error });

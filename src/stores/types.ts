@@ -10,4 +10,10 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Deletes every key starting with `prefix` (invalidation by operation, or all). */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Resolves once the store can answer (a network store: connected); rejects when `signal` aborts
+   * first. Optional: a store without it is ready when created. Await it before serving so that a
+   * new replica shares the cache from its first call.
+   */
+  ready?(options?: { signal?: AbortSignal }): Promise<void>;
 }

@@ -90,9 +90,16 @@ describe('result cache', () => {
     const dedup = createDedup({ store, ttlMs: 1_000, namespace: 'bff' });
     await dedup.run(input('alice@example.com', { sku: 'SECRET-SKU' }), async () => 1);
     const keys = store.calls.map((c) => c.key);
-    expect(keys).toHaveLength(2);
+    // The entry (read, then written) and the four generation keys that guard it.
+    expect(keys.filter((key) => key.startsWith('bff:v1:'))).toHaveLength(2);
+    expect(keys.filter((key) => key.startsWith('bff:g1:'))).toEqual([
+      'bff:g1:',
+      'bff:g1:getProduct:',
+      expect.stringMatching(/^bff:g1:getProduct:[0-9a-f]{32}:$/),
+      expect.stringMatching(/^bff:g1:getProduct:[0-9a-f]{32}:[0-9a-f]{32}$/),
+    ]);
     for (const key of keys) {
-      expect(key).toMatch(/^bff:v1:getProduct:[0-9a-f]{32}:[0-9a-f]{32}$/);
+      expect(key).toMatch(/^bff:(v1:getProduct:[0-9a-f]{32}:[0-9a-f]{32}|g1:.*)$/);
       expect(key).not.toContain('alice');
       expect(key).not.toContain('SECRET');
     }
@@ -279,7 +286,8 @@ describe('a failing or slow store', () => {
     await dedup.run(input('alice'), execute);
     expect(await dedup.run(input('alice'), execute)).toEqual({ version: 3 });
     expect(count()).toBe(3);
-    expect(store.calls.map((c) => c.method)).toEqual(['get', 'set', 'get']);
+    const entryCalls = store.calls.filter((c) => c.key.includes(':v1:'));
+    expect(entryCalls.map((c) => c.method)).toEqual(['get', 'set', 'get']);
   });
 
   it('returns the result when writing to the store fails, and reports it', async () => {

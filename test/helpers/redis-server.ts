@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { leftoverResources } from '../_support/resources.js';
+import { leftoverResources, leftoverResourcesSettled } from '../_support/resources.js';
 
 export { leftoverResources };
 
@@ -127,8 +127,7 @@ export function useRedisServer(): { readonly server: RedisServer; readonly clien
   afterAll(async () => {
     await state.client?.quit();
     await state.server?.dispose();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(leftoverResources(before)).toEqual([]);
+    expect(await leftoverResourcesSettled(before)).toEqual([]);
   });
   return {
     get server() {

@@ -57,7 +57,8 @@ test('health checks over HTTP open the breaker of a failing instance and drop it
     instances: list,
     breakers,
     intervalMs: 20,
-    timeoutMs: 200,
+    // A healthy loopback answer must beat this even on a loaded machine; 'ap' hangs past it.
+    timeoutMs: 1_000,
     check: async (instance, signal) => (await fetch(instance.url!, { signal })).ok,
     on: { check: (s) => seen.check(s) },
   });

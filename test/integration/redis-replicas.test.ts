@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftoverResources, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { leftoverResourcesSettled } from '../_support/resources.js';
 
 interface Answer {
   id: number;
@@ -72,8 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await server?.dispose();
-  await sleep(50);
-  expect(leftoverResources(resourcesBefore)).toEqual([]);
+  expect(await leftoverResourcesSettled(resourcesBefore)).toEqual([]);
 });
 
 describe('two replicas sharing one redis-server', () => {
@@ -83,6 +83,18 @@ describe('two replicas sharing one redis-server', () => {
     expect(first.value).toEqual({ servedBy: 'A', execution: 1, principal: 'alice' });
     expect(second.value).toEqual(first.value);
     expect(second.events).toEqual(['hit']);
+  });
+
+  it('serves the first call of a replica started next to a warm Redis from the shared cache', async () => {
+    const warm = await a.call('getReport', 'carol', { id: 1 });
+    const c = await startReplica('C', server.url);
+    try {
+      const first = await c.call('getReport', 'carol', { id: 1 });
+      expect(first.events).toEqual(['hit']);
+      expect(first.value).toEqual(warm.value);
+    } finally {
+      await c.stop();
+    }
   });
 
   it('never serves another principal the shared result', async () => {
@@ -97,10 +109,8 @@ describe('two replicas sharing one redis-server', () => {
     const fromB = await b.call('getReport', 'alice', { id: 2 });
     expect(fromA.value.servedBy).toBe('A');
     expect(fromB.value.servedBy).toBe('B');
-    for (const answer of [fromA, fromB]) {
-      expect(answer.events.some((e) => e.startsWith('store-error:get'))).toBe(true);
-      expect(answer.ms).toBeLessThan(1_000);
-    }
+    // Each answered from its own execution after the store failed (refused, or at its timeout).
+    for (const answer of [fromA, fromB]) expect(answer.events.some((e) => e.startsWith('store-error:get'))).toBe(true);
     // Still answering while the store is skipped (no wait on it at all).
     const again = await b.call('getReport', 'alice', { id: 2 });
     expect(again.value.servedBy).toBe('B');

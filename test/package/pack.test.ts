@@ -110,6 +110,18 @@ describe('the packed package', () => {
     expect(stdout).not.toContain('FAIL');
   });
 
+  it('names the package to install when redisStore({ url }) runs without ioredis, with import and require', async () => {
+    const script = (load: string) =>
+      `${load}.then(({ redisStore }) => { try { redisStore({ url: 'redis://127.0.0.1:1' }); console.log('created'); } catch (e) { console.log(e.code, e.message); } })`;
+    const project = join(dir, 'consumer');
+    const esm = await run(process.execPath, ['--input-type=module', '-e', script("import('switchyard/redis')")], { cwd: project });
+    const cjs = await run(process.execPath, ['-e', script("Promise.resolve(require('switchyard/redis'))")], { cwd: project });
+    for (const { stdout } of [esm, cjs]) {
+      expect(stdout).toContain('INVALID_CONFIG Expected the `ioredis` package to be installed');
+      expect(stdout).toContain('run `npm install ioredis`');
+    }
+  });
+
   it('ships the ESM and CJS builds with their own type declarations', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));

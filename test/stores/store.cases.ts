@@ -17,6 +17,13 @@ export function storeConformance(name: string, create: () => Promise<StoreHarnes
   const ttlMs = 400;
 
   describe(`${name} conformance`, () => {
+    it('answers at once after ready() resolves, when the store has it', async () => {
+      const { store } = await create();
+      await store.ready?.();
+      await store.set('k', 'v', { ttlMs: 60_000 });
+      expect(await store.get('k')).toBe('v');
+    });
+
     it('answers undefined for a key that was never set', async () => {
       const { store } = await create();
       expect(await store.get('missing')).toBeUndefined();

@@ -66,6 +66,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     deletePrefix: async (prefix) => {
       for (const key of [...cache.keys()]) if (key.startsWith(prefix)) cache.delete(key);
     },
+    // In process: ready as soon as it exists.
+    ready: async () => {},
   };
   memoryStores.add(store);
   return store;

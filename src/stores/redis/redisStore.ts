@@ -1,17 +1,26 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import { checkTtl } from '../memory/checkTtl.js';
 import type { Store } from '../types.js';
+import { loadIoredis } from './_loadIoredis.js';
 
-/** Options for {@link redisStore}: pass `client` (yours) or `url` (the store creates one). */
+/** Options for {@link redisStore}: pass `client` (yours), or `url` or `cluster` (the store creates one). */
 export interface RedisStoreOptions {
-  /** An ioredis client you own; create it with `enableOfflineQueue: false` so commands fail fast while Redis is down. */
-  client?: Redis;
+  /**
+   * An ioredis client you own, `Redis` or `Cluster`; create it with `enableOfflineQueue: false`
+   * so commands fail fast while Redis is down.
+   */
+  client?: Redis | Cluster;
   /** A Redis URL; the store creates (and `close()` ends) a client with fail-fast settings. */
   url?: string;
-  /** Options for the client created from `url`, over the store's fail-fast defaults. */
+  /**
+   * URLs of one or more nodes of a Redis Cluster; the store creates (and `close()` ends) an
+   * ioredis `Cluster` with fail-fast settings, which finds the other nodes itself.
+   */
+  cluster?: readonly string[];
+  /** Options for the client created from `url` (or for each node of `cluster`), over the store's fail-fast defaults. */
   redisOptions?: RedisOptions;
   /** Prepended to every key, to share one Redis database between apps. @default '' */
   prefix?: string;
@@ -27,7 +36,18 @@ export interface RedisStoreOptions {
 
 /** A {@link Store} on Redis, from {@link redisStore}. */
 export interface RedisStore extends Store {
-  /** Ends the client when the store created it from `url`; a `client` you passed stays open. */
+  /**
+   * Resolves once the client is connected and commands can be answered; rejects with `ABORTED`
+   * when `signal` aborts first, or `UPSTREAM_ERROR` when the store is closed or the client ended.
+   *
+   * Await it before a replica serves, so that its first calls read and write the shared cache.
+   * Commands sent before it resolves wait for the first connection (within `commandTimeoutMs`).
+   *
+   * @example
+   * await store.ready({ signal: AbortSignal.timeout(5_000) });
+   */
+  ready(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Ends the client when the store created it from `url` or `cluster`; a `client` you passed stays open. */
   close(): Promise<void>;
 }
 
@@ -46,6 +66,10 @@ const schema = v
   .object({
     client: clientSchema.optional(),
     url: expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)).optional(),
+    cluster: v
+      .array(expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)))
+      .min(1, { error: 'at least one URL' })
+      .optional(),
     redisOptions: v.record(v.string(), v.unknown()).optional(),
     prefix: v.string().optional(),
     commandTimeoutMs: positiveNumber.optional(),
@@ -58,21 +82,48 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-async function createClient(url: string, options: RedisOptions, commandTimeoutMs: number): Promise<Redis> {
-  let Client: typeof Redis;
-  try {
-    ({ Redis: Client } = await import('ioredis'));
-  } catch (cause) {
-    throw new SwitchyardError('INVALID_CONFIG', 'Expected the `ioredis` package to be installed for `redisStore({ url })`', { cause });
-  }
-  return new Client(url, {
-    // Fail fast while Redis is down instead of queueing commands (and memory) until it returns.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 2_000,
-    ...options,
+function failFast(commandTimeoutMs: number): RedisOptions {
+  // Fail fast while Redis is down instead of queueing commands (and memory) until it returns.
+  return { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 2_000 };
+}
+
+function createClient(url: string, options: RedisOptions, commandTimeoutMs: number): Redis {
+  const { Redis: Client } = loadIoredis();
+  return new Client(url, { ...failFast(commandTimeoutMs), ...options });
+}
+
+function createCluster(urls: readonly string[], options: RedisOptions, commandTimeoutMs: number): Cluster {
+  const { Cluster: ClusterClient } = loadIoredis();
+  const { enableOfflineQueue: _queue, ...nodeOptions } = { ...failFast(commandTimeoutMs), ...options };
+  const nodes = urls.map((url) => {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: parsed.port === '' ? 6379 : Number(parsed.port) };
   });
+  const first = new URL(urls[0]!);
+  const auth = {
+    ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+    ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+    ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  return new ClusterClient(nodes, {
+    enableOfflineQueue: options.enableOfflineQueue ?? false,
+    // A cluster that is down answers CLUSTERDOWN; retrying inside one command only holds the caller.
+    retryDelayOnClusterDown: 100,
+    maxRedirections: 4,
+    redisOptions: { ...auth, ...nodeOptions },
+  });
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
+const readyOptionsSchema = v.object({
+  signal: expected<AbortSignal>('an AbortSignal', (value) => value instanceof AbortSignal).optional(),
+});
+
+function closedError(): SwitchyardError {
+  return new SwitchyardError('UPSTREAM_ERROR', 'The Redis store is closed');
 }
 
 /**
@@ -80,19 +131,25 @@ async function createClient(url: string, options: RedisOptions, commandTimeoutMs
  * `SCAN` + `UNLINK`, every command bounded by `commandTimeoutMs`.
  *
  * Shares cached results between BFF replicas. ioredis is an optional peer dependency, loaded only
- * by this entry (`switchyard/redis`). The store never hangs a caller: a command that Redis does not
- * answer in time rejects, and dedup then runs the call without the cache.
+ * by this entry (`switchyard/redis`), when the store is created. The store never hangs a caller: a
+ * command that Redis does not answer in time rejects, and dedup then runs the call without the
+ * cache. Until the client first connects, commands wait for the connection (within
+ * `commandTimeoutMs`); after that they fail at once while Redis is down. `await store.ready()`
+ * before serving, so that a new replica reads the shared cache from its first call.
  *
  * @example
  * import { redisStore } from 'switchyard/redis';
- * const dedup = createDedup({ store: redisStore({ url: process.env.REDIS_URL }), ttlMs: 30_000 });
+ * const store = redisStore({ url: process.env.REDIS_URL });
+ * await store.ready({ signal: AbortSignal.timeout(5_000) }).catch(() => {}); // serve anyway if Redis is down
+ * const dedup = createDedup({ store, ttlMs: 30_000 });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   const parsed = parseOptions(schema, options);
-  if ((parsed.client === undefined) === (parsed.url === undefined)) {
+  const given = (['client', 'url', 'cluster'] as const).filter((name) => parsed[name] !== undefined);
+  if (given.length !== 1) {
     throw new SwitchyardError(
       'INVALID_CONFIG',
-      `Expected exactly one of \`client\` and \`url\`, got ${parsed.client === undefined ? 'neither' : 'both'}`,
+      `Expected exactly one of \`client\`, \`url\` and \`cluster\`, got ${given.length === 0 ? 'none' : given.map((name) => `\`${name}\``).join(' and ')}`,
     );
   }
   const clock = parsed.clock ?? systemClock;
@@ -101,30 +158,74 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const scanCount = parsed.scanCount ?? REDIS_STORE_DEFAULTS.scanCount;
 
   const owned = parsed.client === undefined;
-  const clientReady: Promise<Redis> = owned
-    ? createClient(parsed.url!, (parsed.redisOptions ?? {}) as RedisOptions, commandTimeoutMs).then((client) => {
-        client.on('error', (error: unknown) => {
-          try {
-            parsed.on?.connectionError?.({ error });
-          } catch {
-            // Observation only.
-          }
-        });
-        return client;
-      })
-    : Promise.resolve(parsed.client!);
-  clientReady.catch(() => {});
+  const redisOptions = (parsed.redisOptions ?? {}) as RedisOptions;
+  // Commands are typed once, on `Redis`: a `Cluster` takes the same single-key commands.
+  const client = (
+    parsed.client ??
+    (parsed.url !== undefined ? createClient(parsed.url, redisOptions, commandTimeoutMs) : createCluster(parsed.cluster!, redisOptions, commandTimeoutMs))
+  ) as Redis;
+  const cluster = isCluster(client as Redis | Cluster) ? (client as unknown as Cluster) : undefined;
+  if (owned) {
+    client.on('error', (error: unknown) => {
+      try {
+        parsed.on?.connectionError?.({ error });
+      } catch {
+        // Observation only.
+      }
+    });
+  }
   let closed = false;
+  // Until the first connection, commands wait for it; after it, they fail at once while Redis is down.
+  let everReady = client.status === 'ready';
+  let connecting: { promise: Promise<void>; finish(error?: unknown): void } | undefined;
+
+  /** Resolves when the client is connected: at once, or at its next `ready`; rejects if it ends. */
+  function connected(): Promise<void> {
+    if (closed) return Promise.reject(closedError());
+    if (client.status === 'ready') {
+      everReady = true;
+      return Promise.resolve();
+    }
+    if (client.status === 'end') {
+      return Promise.reject(new SwitchyardError('UPSTREAM_ERROR', 'The Redis client has ended and no longer reconnects'));
+    }
+    if (connecting) return connecting.promise;
+    let settle!: (error?: unknown) => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    promise.catch(() => {});
+    const onReady = () => finish();
+    const onEnd = () => finish(new SwitchyardError('UPSTREAM_ERROR', 'The Redis client has ended and no longer reconnects'));
+    function finish(error?: unknown): void {
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      connecting = undefined;
+      if (error === undefined) everReady = true;
+      settle(error);
+    }
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+    connecting = { promise, finish };
+    // A client made with `lazyConnect` connects on its first command; waiting would never send one.
+    if (client.status === 'wait') client.connect().catch(() => {});
+    return promise;
+  }
 
   function bounded<T>(command: (client: Redis) => Promise<T>, name: string): Promise<T> {
-    if (closed) return Promise.reject(new SwitchyardError('UPSTREAM_ERROR', 'The Redis store is closed'));
+    if (closed) return Promise.reject(closedError());
+    if (client.status === 'ready') everReady = true;
+    const firstConnection = everReady ? undefined : connected();
     return new Promise<T>((resolve, reject) => {
       let done = false;
       const timer = clock.setTimeout(() => {
         done = true;
-        reject(new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms`));
+        const detail = firstConnection && !everReady ? ' (not connected yet)' : '';
+        reject(new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms${detail}`));
       }, commandTimeoutMs);
-      clientReady.then(command).then(
+      // A command whose caller gave up while the client was connecting is never sent.
+      const send = () => (done ? new Promise<T>(() => {}) : command(client));
+      (firstConnection ? firstConnection.then(send) : Promise.resolve().then(send)).then(
         (value) => {
           if (done) return;
           done = true;
@@ -154,7 +255,6 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await bounded((client) => client.unlink(prefix + key), 'UNLINK');
     },
     async deletePrefix(keyPrefix) {
-      const client = await clientReady;
       // ioredis applies its own `keyPrefix` to commands but not to SCAN patterns or replies.
       const clientPrefix = client.options.keyPrefix ?? '';
       if (clientPrefix + prefix + keyPrefix === '') {
@@ -162,30 +262,50 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         throw new SwitchyardError('INVALID_INPUT', 'Refusing to delete every key: give `deletePrefix` a prefix, or the store a `prefix`');
       }
       const pattern = `${escapeGlob(clientPrefix + prefix + keyPrefix)}*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await bounded((c) => c.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount), 'SCAN');
-        if (keys.length > 0) {
-          const unprefixed = keys.map((key) => key.slice(clientPrefix.length));
-          await bounded((c) => c.unlink(...unprefixed), 'UNLINK');
-        }
-        cursor = next;
-      } while (cursor !== '0');
+      // A cluster spreads keys over its masters: scan each one, and unlink key by key (one
+      // UNLINK of keys in different slots is refused with CROSSSLOT).
+      const nodes: Redis[] = cluster ? await bounded(async () => cluster.nodes('master'), 'CLUSTER NODES') : [client];
+      for (const node of nodes) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await bounded(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', scanCount), 'SCAN');
+          if (keys.length > 0) {
+            const unprefixed = keys.map((key) => key.slice(clientPrefix.length));
+            if (cluster) await Promise.all(unprefixed.map((key) => bounded((c) => c.unlink(key), 'UNLINK')));
+            else await bounded((c) => c.unlink(...unprefixed), 'UNLINK');
+          }
+          cursor = next;
+        } while (cursor !== '0');
+      }
+    },
+    async ready(readyOptions = {}) {
+      const { signal } = parseOptions(readyOptionsSchema, readyOptions);
+      if (signal?.aborted) throw new SwitchyardError('ABORTED', 'Stopped waiting for Redis', { cause: signal.reason });
+      if (!signal) return connected();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(new SwitchyardError('ABORTED', 'Stopped waiting for Redis', { cause: signal.reason }));
+        signal.addEventListener('abort', onAbort, { once: true });
+        connected()
+          .then(resolve, reject)
+          .finally(() => signal.removeEventListener('abort', onAbort));
+      });
     },
     async close() {
       if (closed) return;
       closed = true;
-      if (!owned) return;
-      const client = await clientReady.catch(() => undefined);
-      if (!client || client.status === 'end') return;
+      connecting?.finish(closedError());
+      if (!owned || client.status === 'end') return;
       let onEnd = () => {};
       const ended = new Promise<void>((resolve) => {
         onEnd = resolve;
         client.once('end', onEnd);
       });
+      // Between reconnect attempts there is no socket: disconnect() only cancels the next attempt,
+      // and no 'end' follows.
+      const idle = client.status === 'reconnecting';
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
       else client.disconnect();
-      if ((client.status as string) === 'end') {
+      if (idle || (client.status as string) === 'end') {
         client.off('end', onEnd);
         return;
       }
