@@ -24,7 +24,17 @@ export {
   type OperationDedupOptions,
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
-export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState } from './execute/hooks.js';
+export {
+  composeHooks,
+  type FanoutHooks,
+  type StartState,
+  type AttemptState,
+  type AttemptEndState,
+  type RetryState,
+  type OutcomeState,
+  type FinishState,
+  type BudgetExhaustedState,
+} from './execute/hooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';

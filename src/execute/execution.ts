@@ -79,6 +79,7 @@ interface Entry<T> {
 }
 
 const noop = () => {};
+let lastCallId = 0;
 
 function replicasOf(instance: Instance): Instance[] {
   const raw = instance.meta?.['replicas'];
@@ -118,6 +119,7 @@ export function execute<T, R, Data, Ctx>(
 
   const startedAt = clock.now();
   const deadline = startedAt + config.deadlineMs;
+  const callId = ++lastCallId;
   const root = new Scope();
   const timers = createTimerQueue(clock);
   const responses = emptyResponses<T>();
@@ -142,7 +144,7 @@ export function execute<T, R, Data, Ctx>(
       const now = closeAttempts('failed');
       // Settled entries already told their breaker; a permit takes exactly one answer.
       for (const entry of entries) if (entry.outcome === undefined) entry.permit?.release();
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('failed', now) });
+      emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report: reportOf('failed', now), error });
       reject(error);
     };
 
@@ -150,7 +152,9 @@ export function execute<T, R, Data, Ctx>(
       if (finished) return;
       if (!routed) {
         release(REASONS.deadline);
-        reject(new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`));
+        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${operation}" passed its deadline while routing`);
+        emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report: reportOf('deadline', offset()), error });
+        reject(error);
         return;
       }
       release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
@@ -180,11 +184,11 @@ export function execute<T, R, Data, Ctx>(
       try {
         value = strategy.combine(responses);
       } catch (error) {
-        emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+        emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report, error });
         reject(error);
         return;
       }
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+      emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report });
       resolve({ value, responses, report });
     };
 
@@ -221,10 +225,12 @@ export function execute<T, R, Data, Ctx>(
         entry.report.reason = 'cancelled';
       }
       // Observers still get the timeline of an aborted call (what ran, for how long).
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf('aborted', now) });
-      reject(new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
+      const error = new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason });
+      emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report: reportOf('aborted', now), error });
+      reject(error);
     };
 
+    emit(hooks, 'start', { operation, callId, context: input.context });
     timers.after(config.deadlineMs, () => finish('deadline'));
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
@@ -233,7 +239,7 @@ export function execute<T, R, Data, Ctx>(
       entry.report.status = outcome.status;
       if (outcome.status === 'skipped' || outcome.status === 'error') entry.report.reason = outcome.reason;
       addOutcome(responses, outcome);
-      emit(hooks, 'outcome', { operation, outcome: outcome as Outcome<unknown> });
+      emit(hooks, 'outcome', { operation, callId, outcome: outcome as Outcome<unknown> });
     };
 
     const settle = (entry: Entry<T>, outcome: Outcome<T> | undefined) => {
@@ -264,7 +270,7 @@ export function execute<T, R, Data, Ctx>(
       const report: AttemptReport = { attempt, hedge, target: target.id, startMs, endMs: undefined, result: undefined };
       if (retryDelayMs !== undefined) report.retryDelayMs = retryDelayMs;
       entry.report.attempts.push(report);
-      emit(hooks, 'attempt', { operation, instance: entry.instance, target, attempt, hedge });
+      emit(hooks, 'attempt', { operation, callId, instance: entry.instance, target, attempt, hedge });
       const call: WorkerCall<Data, Ctx> = {
         data: input.data,
         context: input.context,
@@ -290,6 +296,17 @@ export function execute<T, R, Data, Ctx>(
             report.endMs = offset();
             report.result = label;
           }
+          emit(hooks, 'attemptEnd', {
+            operation,
+            callId,
+            instance: entry.instance,
+            target,
+            attempt,
+            hedge,
+            result: report.result ?? label ?? 'cancelled',
+            durationMs: clock.now() - now,
+            error: result.ok ? undefined : result.error,
+          });
           resolveAttempt(result);
         };
         const failWith = (error: unknown, timedOut: boolean, cancelled: boolean) => {
@@ -371,7 +388,7 @@ export function execute<T, R, Data, Ctx>(
         const hedge = () => {
           if (done || root.aborted) return;
           if (config.budget !== undefined && !config.budget.tryWithdraw()) {
-            emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
+            emit(hooks, 'budgetExhausted', { operation, callId, instance: entry.instance, kind: 'hedge' });
             return;
           }
           hedges += 1;
@@ -436,10 +453,10 @@ export function execute<T, R, Data, Ctx>(
         const delayMs = backoffDelay(round, config.retry, config.random, classification.retryAfterMs);
         if (clock.now() + delayMs >= deadline) return failure;
         if (config.budget !== undefined && !config.budget.tryWithdraw()) {
-          emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'retry' });
+          emit(hooks, 'budgetExhausted', { operation, callId, instance: entry.instance, kind: 'retry' });
           return failure;
         }
-        emit(hooks, 'retry', { operation, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
+        emit(hooks, 'retry', { operation, callId, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
         if (!(await sleep(delayMs, root, timers))) return undefined;
         retryDelayMs = delayMs;
       }
@@ -454,7 +471,9 @@ export function execute<T, R, Data, Ctx>(
       }
       if (instances.length === 0) {
         release(REASONS.noInstances);
-        reject(new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`));
+        const error = new SwitchyardError('NO_INSTANCES', `No instance can serve "${operation}"`);
+        emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report: reportOf('failed', offset()), error });
+        reject(error);
         return;
       }
       const permits = config.breakers?.admit(instances, operation);
