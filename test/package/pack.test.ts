@@ -35,7 +35,8 @@ const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
 
 /**
  * Loads every subpath of the `exports` map with import and require. A subpath may fail only
- * because an optional peer dependency it needs (ioredis, pg, …) is not installed.
+ * because an optional peer dependency it needs (ioredis, pg, …) is not installed, and then with
+ * a message that names the package to install.
  */
 const SUBPATHS = `
 const { createRequire } = require('node:module');
@@ -43,8 +44,8 @@ const pkg = require('switchyard/package.json');
 const peers = Object.keys({ ...pkg.peerDependencies, ...pkg.peerDependenciesMeta });
 const subpaths = Object.keys(pkg.exports).filter((key) => key !== './package.json').map((key) => key.replace(/^\\./, 'switchyard'));
 const verdict = (error) => {
-  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(String(error && error.message));
-  return missing && peers.some((peer) => missing[1] === peer || missing[1].startsWith(peer + '/')) ? 'needs ' + missing[1] : 'FAIL ' + (error && error.code);
+  const missing = /needs the optional peer dependency "([^"]+)", which is not installed\\. Install it: npm install (\\S+)/.exec(String(error && error.message));
+  return missing && missing[1] === missing[2] && peers.includes(missing[1]) ? 'needs ' + missing[1] : 'FAIL ' + (error && (error.code || error.message));
 };
 (async () => {
   for (const subpath of subpaths) {
@@ -108,6 +109,14 @@ describe('the packed package', () => {
     const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: join(dir, 'consumer') });
     expect(stdout).toContain('switchyard import: ok require: ok');
     expect(stdout).not.toContain('FAIL');
+  });
+
+  it('says which package to install when a subpath’s optional peer is missing', async () => {
+    const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: join(dir, 'consumer') });
+    expect(stdout).toContain('switchyard/routing import: needs rou3 require: needs rou3');
+    expect(stdout).toContain('switchyard/otel import: needs @opentelemetry/api require: needs @opentelemetry/api');
+    // The core and the entries without peers load without any of them.
+    expect(stdout).toContain('switchyard/testing import: ok require: ok');
   });
 
   it('ships the ESM and CJS builds with their own type declarations', () => {
