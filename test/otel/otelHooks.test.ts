@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { composeHooks, createBreakers, createFanout, firstSuccess, mergeAll, staticRouter, type Instance } from '../../src/index.js';
-import { ATTR, EVENTS, METRICS, otelHooks, OVERFLOW_VALUE } from '../../src/otel/index.js';
+import { ATTR, EVENTS, METRICS, otelHooks, OVERFLOW_VALUE, type OtelHooksOptions } from '../../src/otel/index.js';
 import { acme, cloud, conf, expectNothingLeft, fail, hang, ok, scripted, seedInstances, status } from '../_support/instances.js';
 import { inMemoryTelemetry, StackContextManager, type Telemetry } from './_support.js';
 
@@ -23,8 +23,8 @@ async function settle<T>(promise: Promise<T>, ms = 60_000): Promise<T> {
   return promise;
 }
 
-const hooksOf = (options: Parameters<typeof otelHooks>[0] = {}) =>
-  otelHooks({ tracerProvider: telemetry.tracerProvider, meterProvider: telemetry.meterProvider, ...options });
+const hooksOf = <Ctx,>(options: OtelHooksOptions<Ctx> = {}) =>
+  otelHooks<Ctx>({ tracerProvider: telemetry.tracerProvider, meterProvider: telemetry.meterProvider, ...options });
 
 const callSpans = () => telemetry.spans().filter((span) => span.name.startsWith('fanout '));
 const attemptSpans = () => telemetry.spans().filter((span) => span.name.startsWith('fanout.attempt '));
