@@ -29,7 +29,7 @@ export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
   context: Ctx;
   worker: Worker<T, Data, Ctx>;
   /** The caller's signal: aborting it rejects the call at once with code `ABORTED`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** A strategy usable with a worker returning `T`. */
@@ -54,7 +54,7 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
   dedup?: OperationDedupOptions | false;
 }
 
-export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
+export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal | undefined }) => Promise<R>;
 
 /** A configured fan-out: route, call every instance, combine. */
 export interface Fanout<Data = unknown, Ctx = unknown> {
@@ -262,7 +262,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
       validateCall({ ...definition, operation: definition.name }, true);
       const operationConfig = config(definition);
-      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
+      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal | undefined }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
         return runShared(input, operationConfig, definition.dedup);
       };

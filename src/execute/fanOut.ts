@@ -16,7 +16,7 @@ export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
   operation?: string;
   data?: Data;
   context?: Ctx;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   clock?: Clock;
   random?: () => number;
   on?: FanoutHooks;
