@@ -119,6 +119,24 @@ describe('the packed package', () => {
     expect(stdout).toContain('switchyard/testing import: ok require: ok');
   });
 
+  it('keeps every optional peer out of the core entry, in both formats', async () => {
+    const peers = ['@opentelemetry/api', 'ioredis', 'pg', 'rou3', 'yaml'];
+    const dist = join(dir, 'consumer/node_modules/switchyard/dist');
+    for (const entry of ['index.js', 'index.cjs']) {
+      // The entry and every chunk it imports, transitively.
+      const seen = new Set<string>();
+      const visit = async (file: string): Promise<void> => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = await readFile(join(dist, file), 'utf8');
+        for (const peer of peers) expect(text, `${file} mentions ${peer}`).not.toContain(`'${peer}'`);
+        for (const match of text.matchAll(/(?:from |require\()['"]\.\/([^'"]+)['"]/g)) await visit(match[1]!);
+      };
+      await visit(entry);
+      expect(seen.size).toBeGreaterThan(0);
+    }
+  });
+
   it('ships the ESM and CJS builds with their own type declarations', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
