@@ -21,6 +21,7 @@ function signalOf(reply: FastifyReply): AbortSignal {
   return abort.signal;
 }
 
+/** The Fastify app of the example: a BFF over `backends`, created once at startup. */
 export function createApp(backends: readonly Backend[]): FastifyInstance {
   const fanout = createFanout<unknown, Viewer>({
     router: staticRouter(backends.map(({ id, url }) => ({ id, url }))),

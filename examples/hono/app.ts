@@ -12,6 +12,7 @@ import { instanceHeaders, type Backend, type Viewer } from '../shared/credential
 const Group = z.object({ id: z.string(), name: z.string(), instance: z.string() });
 type Group = z.infer<typeof Group>;
 
+/** The Hono app of the example: a BFF over `backends`, created once at startup. */
 export function createApp(backends: readonly Backend[]): Hono<{ Variables: { viewer: Viewer } }> {
   const fanout = createFanout<unknown, Viewer>({
     router: staticRouter(backends.map(({ id, url }) => ({ id, url }))),

@@ -53,6 +53,7 @@ const TO_TRPC: Partial<Record<SwitchyardErrorCode, TRPCError['code']>> = {
   INVALID_INPUT: 'BAD_REQUEST',
 };
 
+/** The BFF's tRPC router: its procedures fan out to the tRPC instances in `backends`. */
 export function createBffRouter(backends: readonly Backend[]) {
   // One client per instance; the link reads each operation's headers from its context.
   const clients = new Map<string, TRPCClient<InstanceRouter>>(

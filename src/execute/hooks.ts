@@ -11,6 +11,7 @@ export interface StartState {
   context: unknown;
 }
 
+/** What `on.attempt` receives when an attempt (first, retry or hedge) starts. */
 export interface AttemptState {
   operation: string;
   callId: number;
@@ -30,6 +31,7 @@ export interface AttemptEndState extends AttemptState {
   error: unknown;
 }
 
+/** What `on.retry` receives when a failed attempt will be retried after `delayMs`. */
 export interface RetryState {
   operation: string;
   callId: number;
@@ -40,12 +42,14 @@ export interface RetryState {
   error: unknown;
 }
 
+/** What `on.outcome` receives when one instance's outcome is known. */
 export interface OutcomeState {
   operation: string;
   callId: number;
   outcome: Outcome<unknown>;
 }
 
+/** What `on.finish` receives when a call ends, however it ends: its responses and timeline. */
 export interface FinishState {
   operation: string;
   callId: number;
@@ -55,6 +59,7 @@ export interface FinishState {
   error?: unknown;
 }
 
+/** What `on.budgetExhausted` receives when the retry budget refuses a retry or a hedge. */
 export interface BudgetExhaustedState {
   operation: string;
   callId: number;

@@ -10,6 +10,14 @@ export interface CardinalityGuard {
   value(key: string, value: string | number | boolean): string | number | boolean;
 }
 
+/**
+ * Creates a guard that lets each attribute key take at most `maxValues` distinct values.
+ *
+ * @example
+ * const guard = createCardinalityGuard(2);
+ * guard.value('tenant', 'a'); guard.value('tenant', 'b'); // 'a', 'b'
+ * guard.value('tenant', 'c');                              // '_other'
+ */
 export function createCardinalityGuard(maxValues: number): CardinalityGuard {
   const seen = new Map<string, Set<string | number | boolean>>();
   return {

@@ -23,6 +23,7 @@ import { createCardinalityGuard } from './cardinality.js';
 /** A value OpenTelemetry accepts as an attribute, for `contextAttributes`. */
 export type AttributeValue = string | number | boolean;
 
+/** Options of `otelHooks`: where telemetry goes and what it may record about callers. */
 export interface OtelHooksOptions<Ctx = unknown> {
   /** Where spans go. @default the globally registered provider (`trace.getTracerProvider()`) */
   tracerProvider?: TracerProvider;
