@@ -13,6 +13,9 @@ const server = createApp(instances.backends).listen(port, '127.0.0.1', () =>
   console.log(`Express BFF on http://127.0.0.1:${port} over ${instances.backends.map((b) => `${b.id}=${b.url}`).join(', ')}`),
 );
 closeOnSignal(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
   await instances.close();
 });
