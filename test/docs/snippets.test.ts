@@ -4,51 +4,14 @@
  * checked; ```ts nocheck marks a deliberately partial snippet. Each snippet is its own module, so
  * it must import what it uses (or `declare` what it assumes). Failures say file and line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { extractSnippets, markdownFiles, type Snippet } from './_snippets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Snippet {
-  /** Path of the markdown file, relative to the repository root. */
-  file: string;
-  /** 1-based line of the snippet's first code line in the markdown file. */
-  line: number;
-  code: string;
-}
-
-function markdownFiles(): string[] {
-  const files = [join(root, 'README.md')];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.md')) files.push(path);
-    }
-  };
-  walk(join(root, 'docs'));
-  return files.sort();
-}
-
-/** The ```ts / ```typescript blocks of one markdown text (not those marked `nocheck`). */
-export function extractSnippets(file: string, text: string): Snippet[] {
-  const snippets: Snippet[] = [];
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index += 1) {
-    const open = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript|tsx)\b(.*)$/.exec(lines[index]!);
-    if (open === null) continue;
-    const [, indent, fence, , info] = open;
-    const body: string[] = [];
-    let end = index + 1;
-    while (end < lines.length && !lines[end]!.trimStart().startsWith(fence!)) body.push(lines[end++]!.slice(indent!.length));
-    if (!/\bnocheck\b/.test(info!)) snippets.push({ file, line: index + 2, code: body.join('\n') });
-    index = end;
-  }
-  return snippets;
-}
 
 const SNIPPET_SUFFIX = /\.md\.L(\d+)\.ts$/;
 
@@ -113,6 +76,24 @@ function check(snippets: Snippet[]): Map<string, string[]> {
 
 const files = markdownFiles().map((path) => relative(root, path));
 const snippets = files.flatMap((file) => extractSnippets(file, readFileSync(join(root, file), 'utf8')));
+
+describe('extractSnippets', () => {
+  const text = ['# Title', '', '```ts', 'const a = 1;', '```', '', '```ts nocheck', 'partial(', '```', '~~~typescript', 'const b = 2;', 'const c = b;', '~~~', '```sh', 'npm test', '```'].join('\n');
+
+  it('finds ts and typescript fences with the line of their first code line, and skips nocheck and other languages', () => {
+    expect(extractSnippets('x.md', text)).toEqual([
+      { file: 'x.md', line: 4, code: 'const a = 1;' },
+      { file: 'x.md', line: 11, code: 'const b = 2;\nconst c = b;' },
+    ]);
+  });
+
+  it('reports a type error at the markdown file and line where it is', () => {
+    const broken = extractSnippets('docs/broken.md', ['text', '```ts', 'const ok = 1;', "const n: number = 'two';", '```'].join('\n'));
+    expect(check(broken).get('docs/broken.md')).toEqual([
+      "docs/broken.md:4:7: TS2322: Type 'string' is not assignable to type 'number'.",
+    ]);
+  }, 120_000);
+});
 
 describe('TypeScript snippets in the docs', () => {
   let errors: Map<string, string[]>;
