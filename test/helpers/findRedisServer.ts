@@ -54,31 +54,38 @@ function processAlive(pid: number): boolean {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Installs redis-server with apt-get, or waits for the process that holds the lock to do it. */
-async function installOnce(): Promise<void> {
+/** Installs the `redis-server` package with apt-get and stops the service the package starts. */
+async function aptInstall(): Promise<void> {
+  await run('apt-get', ['update', '-qq']);
+  await run('apt-get', ['install', '-y', '-qq', 'redis-server']);
+  // The package starts a system service on 6379; the tests start their own servers.
+  await run('service', ['redis-server', 'stop']).catch(() => {});
+}
+
+/**
+ * Runs `install` in one process only: the first to create the lock directory installs, the others
+ * wait until `found()` sees the binary (or take the lock over if its owner died).
+ */
+async function installOnce(found: () => Promise<string | undefined>, install: () => Promise<void>, lock: string): Promise<void> {
   const until = Date.now() + INSTALL_TIMEOUT_MS;
   while (Date.now() < until) {
     try {
-      await mkdir(LOCK);
+      await mkdir(lock);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Another worker installs; take the lock over only if its owner died.
-      const owner = Number(await readFile(join(LOCK, 'pid'), 'utf8').catch(() => ''));
-      if (owner > 0 && !processAlive(owner)) await rm(LOCK, { recursive: true, force: true });
-      else if (await onPath()) return;
-      await delay(500);
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+      if (owner > 0 && !processAlive(owner)) await rm(lock, { recursive: true, force: true });
+      else if (await found()) return;
+      await delay(100);
       continue;
     }
     try {
-      await writeFile(join(LOCK, 'pid'), String(process.pid));
-      if (await onPath()) return;
-      await run('apt-get', ['update', '-qq']);
-      await run('apt-get', ['install', '-y', '-qq', 'redis-server']);
-      // The package starts a system service on 6379; the tests start their own servers.
-      await run('service', ['redis-server', 'stop']).catch(() => {});
+      await writeFile(join(lock, 'pid'), String(process.pid));
+      if (await found()) return;
+      await install();
       return;
     } finally {
-      await rm(LOCK, { recursive: true, force: true });
+      await rm(lock, { recursive: true, force: true });
     }
   }
   throw new Error('Timed out waiting for another test process to install redis-server');
@@ -96,8 +103,12 @@ export interface LocateOptions {
   path?: string;
   /** Also look in the folders apt installs to. @default true */
   systemFolders?: boolean;
-  /** Whether installing with apt-get is allowed. @default root on Linux with apt-get */
+  /** Whether installing is allowed. @default root on Linux with apt-get */
   canInstall?: boolean;
+  /** How to install. @default `apt-get install redis-server` */
+  install?: () => Promise<void>;
+  /** The lock directory that lets one process install. @default in the OS temp dir */
+  lock?: string;
 }
 
 /** Finds (or installs) `redis-server` as `findRedisServer` does, with its inputs made explicit. */
@@ -114,7 +125,7 @@ export async function locateRedisServer(options: LocateOptions = {}): Promise<st
     options.canInstall ?? (process.platform === 'linux' && process.getuid?.() === 0 && (await executable('/usr/bin/apt-get')));
   if (!canInstall) throw new Error(MISSING);
   try {
-    await installOnce();
+    await installOnce(search, options.install ?? aptInstall, options.lock ?? LOCK);
   } catch (error) {
     throw new Error(`Installing redis-server with apt-get failed (${(error as Error).message}). ${MISSING}`);
   }
