@@ -137,6 +137,20 @@ describe('the packed package', () => {
     }
   });
 
+  it('loads switchyard/otel and switchyard/routing in both formats once their peers are installed', async () => {
+    const project = join(dir, 'consumer');
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', '@opentelemetry/api@1', 'rou3@1'], { cwd: project });
+    const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: project });
+    expect(stdout).toContain('switchyard/otel import: ok require: ok');
+    expect(stdout).toContain('switchyard/routing import: ok require: ok');
+    const { stdout: esm } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const { otelHooks } = await import('switchyard/otel'); console.log(Object.keys(otelHooks().fanout).join(','))"],
+      { cwd: project },
+    );
+    expect(esm.trim()).toBe('start,attempt,attemptEnd,finish,retry,outcome,budgetExhausted');
+  }, 120_000);
+
   it('ships the ESM and CJS builds with their own type declarations', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
