@@ -1,4 +1,47 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/** Optional peer dependencies: each is loaded only by the entries that need it. */
+const OPTIONAL_PEERS = ['@opentelemetry/api', 'ioredis', 'pg', 'rou3', 'yaml'];
+const PEER_FILTER = new RegExp(`^(${OPTIONAL_PEERS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+
+/**
+ * Turns a missing optional peer into an error that says what to install. A static `import` of a
+ * missing package fails before any of our code runs (`Cannot find module 'rou3'`), so each static
+ * import of a peer goes through a small module that loads it in a try/catch: `await import` in
+ * the ESM build, `require` in the CJS build. Dynamic imports already handle their own failure.
+ */
+function friendlyOptionalPeers(): Plugin {
+  return {
+    name: 'friendly-optional-peers',
+    setup(build) {
+      // With treeshake on, tsup has esbuild emit ESM for both formats and rollup turn one into CJS;
+      // `esbuildOptions` below passes the real target format.
+      const format = build.initialOptions.define?.['SWITCHYARD_OUTPUT_FORMAT'] === '"cjs"' ? 'cjs' : 'esm';
+      build.onResolve({ filter: PEER_FILTER }, (args) => {
+        if (args.namespace === 'optional-peer' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+        return { path: args.path, namespace: 'optional-peer' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'optional-peer' }, async (args) => {
+        const name = JSON.stringify(args.path);
+        const names = Object.keys((await import(args.path)) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
+        const fail = `
+  const code = cause && cause.code;
+  const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || String(cause && cause.message).includes(${name});
+  if (!missing) throw cause;
+  throw new Error(${JSON.stringify(
+    `switchyard: this entry needs the optional peer dependency "${args.path}", which is not installed. Install it: npm install ${args.path}`,
+  )}, { cause });`;
+        const contents =
+          format === 'esm'
+            ? `let mod;\ntry { mod = await import(${name}); } catch (cause) {${fail}\n}\nexport const { ${names.join(', ')} } = mod;\nexport default mod.default;\n`
+            : `let mod;\ntry { mod = require(${name}); } catch (cause) {${fail}\n}\nmodule.exports = mod;\n`;
+        return { contents, loader: 'js', resolveDir: process.cwd() };
+      });
+    },
+  };
+}
 
 export default defineConfig({
   entry: {
@@ -6,6 +49,7 @@ export default defineConfig({
     http: 'src/http/index.ts',
     routing: 'src/routing/index.ts',
     redis: 'src/stores/redis/index.ts',
+    otel: 'src/otel/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -16,5 +60,11 @@ export default defineConfig({
   treeshake: true,
   // p-limit and @noble/hashes ship ESM only; bundling them keeps `require('switchyard')` working on every
   // Node >= 20 without require(esm). See docs/decisions/0002 and 0005.
-  noExternal: ['p-limit', 'yocto-queue', '@noble/hashes'],
+  // The optional peers are listed too so that tsup leaves them to friendlyOptionalPeers, which
+  // keeps them external.
+  noExternal: ['p-limit', 'yocto-queue', '@noble/hashes', ...OPTIONAL_PEERS],
+  esbuildPlugins: [friendlyOptionalPeers()],
+  esbuildOptions(options, { format }) {
+    options.define = { ...options.define, SWITCHYARD_OUTPUT_FORMAT: JSON.stringify(format) };
+  },
 });

@@ -1,6 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name, as users do; tests run them against the source.
+    alias: [
+      { find: /^switchyard$/, replacement: src('index.ts') },
+      { find: /^switchyard\/http$/, replacement: src('http/index.ts') },
+      { find: /^switchyard\/routing$/, replacement: src('routing/index.ts') },
+      { find: /^switchyard\/redis$/, replacement: src('stores/redis/index.ts') },
+      { find: /^switchyard\/otel$/, replacement: src('otel/index.ts') },
+      { find: /^switchyard\/testing$/, replacement: src('testing/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     typecheck: {

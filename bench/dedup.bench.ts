@@ -67,7 +67,7 @@ export default async function bench(): Promise<string> {
   const row = (name: string, r: { calls: number; rps: number }) =>
     `| ${name} | ${r.calls.toLocaleString('en-US')} | ${Math.round(r.rps).toLocaleString('en-US')} | ${(r.rps / none.rps).toFixed(1)}× |`;
   const us = (n: number) => n.toFixed(2);
-  return `## Dedup: identical bursts and the cost of a hit (issue 3)
+  return `## Dedup: identical bursts and the cost of a hit
 
 ${(WAVES * WAVE_SIZE).toLocaleString('en-US')} identical requests in ${WAVES} waves of ${WAVE_SIZE} concurrent calls, against a
 simulated backend that serves 8 calls at a time, 1 ms each. "no dedup" calls the worker directly;

@@ -41,7 +41,7 @@ export default async function bench(): Promise<string> {
       `| ${n} | ${us(bare)} | ${us(cockatiel)} | ${us(switchyard)} | ${(switchyard / bare).toFixed(2)}× | ${(switchyard / cockatiel).toFixed(2)}× |`,
     );
   }
-  return `## Fan-out overhead (issue 2)
+  return `## Fan-out overhead
 
 N in-process workers that resolve at once; switchyard with timeout 5 s, deadline 10 s and one retry
 configured (none fires) and mergeAll; against a bare \`Promise.allSettled\` of the same workers and

@@ -67,7 +67,7 @@ export default async function bench(): Promise<string> {
   const table = rows
     .map((r) => `| ${r.name} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${(r.p999 / faultFree).toFixed(2)}× | ${r.extra.toFixed(2)}% |`)
     .join('\n');
-  return `## Hedging a wide fan-out (issue 4)
+  return `## Hedging a wide fan-out
 
 Simulated time (bench/_support/virtualClock.ts), seeded: ${INSTANCES} instances, ${FANOUTS.toLocaleString('en')} fan-outs
 waiting for all instances; each call takes 10–15 ms and with probability 1% another 1,000 ms.

@@ -30,7 +30,7 @@ export default async function bench(): Promise<string> {
     const armedUs = await measure(() => armed.run(call));
     rows.push(`| ${n} | ${coreUs.toFixed(1)} | ${armedUs.toFixed(1)} | ${(armedUs / coreUs).toFixed(2)}× |`);
   }
-  return `## Breakers and hedging armed but idle (issue 4)
+  return `## Breakers and hedging armed but idle
 
 The same fan-out with and without per-instance breakers (consecutive, threshold 5) and adaptive
 hedging (p95, 1 s fallback) configured; workers resolve at once so neither ever fires. µs per

@@ -77,12 +77,12 @@ export default async function bench(): Promise<string> {
   };
   const row = (name: string, ns: number) =>
     `| ${name} | ${ns.toFixed(0)} | ${(ns / results.rou3).toFixed(2)}× | ${(ns / results.findMyWay).toFixed(2)}× |`;
-  return `## Route matching (issue 5)
+  return `## Route matching
 
-One lookup on a table of ${count} routes (seed 002's gateway table plus exact, \`:param\` and
+One lookup on a table of ${count} routes (a BFF gateway's table plus exact, \`:param\` and
 wildcard routes for ten services), cycling over ${PATHS.length} paths that hit every kind of route.
 switchyard's \`createRouteMatcher().match()\` does more than a lookup: it normalises and checks the
-path, applies the seed's specificity order over every candidate rou3 finds (\`findAllRoutes\`),
+path, applies the most-specific-first order over every candidate rou3 finds (\`findAllRoutes\`),
 checks method/header conditions, picks a target and builds its URL. rou3 alone is \`findRoute\`
 and find-my-way is \`find\` on the same patterns; rou3 \`findAllRoutes\` is the call switchyard
 makes, listed to show where the time goes. ns per lookup (lower is better).

@@ -27,7 +27,18 @@ export {
   type ShouldRetryState,
 } from './execute/options.js';
 export { defaultClassify, type Classifier, type Classification, type ClassifyInput } from './execute/classify.js';
-export type { FanoutHooks, AttemptState, RetryState, OutcomeState, FinishState, BudgetExhaustedState, ProgrammerErrorState } from './execute/hooks.js';
+export {
+  composeHooks,
+  type FanoutHooks,
+  type StartState,
+  type AttemptState,
+  type AttemptEndState,
+  type RetryState,
+  type OutcomeState,
+  type FinishState,
+  type BudgetExhaustedState,
+  type ProgrammerErrorState,
+} from './execute/hooks.js';
 export type { ContextHooks } from './execute/contextHooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';

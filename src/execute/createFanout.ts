@@ -34,7 +34,7 @@ export interface CallInput<T, Data, Ctx> extends ExecutionOptions {
   context: Ctx;
   worker: Worker<T, Data, Ctx>;
   /** The caller's signal: aborting it rejects the call at once with code `ABORTED`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Dedup settings of this call when the fanout has `dedup`. `collect` and `runDetailed` share
    * identical calls in flight only (never the result cache). @default the fanout's settings
@@ -65,7 +65,7 @@ export interface OperationDefinition<T, S extends StrategyFor<T>, Data, Ctx> ext
   dedup?: OperationDedupOptions<Data> | false;
 }
 
-export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal }) => Promise<R>;
+export type Operation<R, Data, Ctx> = (data: Data, context: Ctx, options?: { signal?: AbortSignal | undefined }) => Promise<R>;
 
 /**
  * The context type of one call: the fanout's when it has one (given at createFanout or inferred
@@ -333,7 +333,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       }
       const operationConfig = config(definition);
       defined.set(definition.name, definition.worker);
-      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal }) => {
+      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal | undefined }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
         return runShared(input, operationConfig, definition.dedup as OperationDedupOptions | false | undefined, 'value', valueOf);
       };

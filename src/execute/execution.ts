@@ -92,6 +92,7 @@ interface Entry<T> {
 }
 
 const noop = () => {};
+let lastCallId = 0;
 
 function replicasOf(instance: Instance): Instance[] {
   const raw = instance.meta?.['replicas'];
@@ -131,6 +132,7 @@ export function execute<T, R, Data, Ctx>(
 
   const startedAt = clock.now();
   const deadline = startedAt + config.deadlineMs;
+  const callId = ++lastCallId;
   const root = new Scope();
   const timers = createTimerQueue(clock);
   const responses = emptyResponses<T>();
@@ -151,7 +153,7 @@ export function execute<T, R, Data, Ctx>(
 
     /** Rejects the call; `on.finish` still sees what ran, so every call is reported exactly once. */
     const rejectWith = (by: FanoutReport['finishedBy'], error: unknown) => {
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report: reportOf(by, closeAttempts(by)), error });
+      emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report: reportOf(by, closeAttempts(by)), error });
       reject(error);
     };
 
@@ -197,11 +199,11 @@ export function execute<T, R, Data, Ctx>(
       try {
         value = strategy.combine(responses);
       } catch (error) {
-        emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report, error });
+        emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report, error });
         reject(mistakeBehind(error, responses as Responses<unknown>));
         return;
       }
-      emit(hooks, 'finish', { operation, responses: responses as Responses<unknown>, report });
+      emit(hooks, 'finish', { operation, callId, responses: responses as Responses<unknown>, report });
       resolve({ value, responses, report });
     };
 
@@ -240,6 +242,7 @@ export function execute<T, R, Data, Ctx>(
       rejectWith('aborted', new SwitchyardError('ABORTED', `Call to "${operation}" was aborted`, { cause: signal?.reason }));
     };
 
+    emit(hooks, 'start', { operation, callId, context: input.context });
     if (signal?.aborted) {
       onCallerAbort();
       return;
@@ -252,7 +255,7 @@ export function execute<T, R, Data, Ctx>(
       entry.report.status = outcome.status;
       if (outcome.status === 'skipped' || outcome.status === 'error') entry.report.reason = outcome.reason;
       addOutcome(responses, outcome);
-      emit(hooks, 'outcome', { operation, outcome: outcome as Outcome<unknown> });
+      emit(hooks, 'outcome', { operation, callId, outcome: outcome as Outcome<unknown> });
     };
 
     const settle = (entry: Entry<T>, outcome: Outcome<T> | undefined) => {
@@ -283,7 +286,7 @@ export function execute<T, R, Data, Ctx>(
       const report: AttemptReport = { attempt, hedge, target: target.id, startMs, endMs: undefined, result: undefined };
       if (retryDelayMs !== undefined) report.retryDelayMs = retryDelayMs;
       entry.report.attempts.push(report);
-      emit(hooks, 'attempt', { operation, instance: entry.instance, target, attempt, hedge });
+      emit(hooks, 'attempt', { operation, callId, instance: entry.instance, target, attempt, hedge });
       const call: WorkerCall<Data, Ctx> = {
         data: input.data,
         context: input.context,
@@ -309,6 +312,17 @@ export function execute<T, R, Data, Ctx>(
             report.endMs = offset();
             report.result = label;
           }
+          emit(hooks, 'attemptEnd', {
+            operation,
+            callId,
+            instance: entry.instance,
+            target,
+            attempt,
+            hedge,
+            result: report.result ?? label ?? 'cancelled',
+            durationMs: clock.now() - now,
+            error: result.ok ? undefined : result.error,
+          });
           resolveAttempt(result);
         };
         const failWith = (error: unknown, timedOut: boolean, cancelled: boolean) => {
@@ -394,7 +408,7 @@ export function execute<T, R, Data, Ctx>(
         const hedge = () => {
           if (done || root.aborted) return;
           if (config.budget !== undefined && !config.budget.tryWithdraw()) {
-            emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'hedge' });
+            emit(hooks, 'budgetExhausted', { operation, callId, instance: entry.instance, kind: 'hedge' });
             return;
           }
           hedges += 1;
@@ -473,7 +487,7 @@ export function execute<T, R, Data, Ctx>(
           reason: result.timedOut ? 'timeout' : unauthenticated ? 'unauthenticated' : 'failed',
         };
         if (classification.programmerError === true) {
-          emit(hooks, 'programmerError', { operation, instance: entry.instance, error: result.error });
+          emit(hooks, 'programmerError', { operation, callId, instance: entry.instance, error: result.error });
         }
         if (unauthenticated) {
           // The instance refused the credential before doing anything: refresh it and try once more.
@@ -493,10 +507,10 @@ export function execute<T, R, Data, Ctx>(
         const delayMs = backoffDelay(round, config.retry, config.random, classification.retryAfterMs);
         if (clock.now() + delayMs >= deadline) return failure;
         if (config.budget !== undefined && !config.budget.tryWithdraw()) {
-          emit(hooks, 'budgetExhausted', { operation, instance: entry.instance, kind: 'retry' });
+          emit(hooks, 'budgetExhausted', { operation, callId, instance: entry.instance, kind: 'retry' });
           return failure;
         }
-        emit(hooks, 'retry', { operation, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
+        emit(hooks, 'retry', { operation, callId, instance: entry.instance, attempt: entry.attempts, delayMs, error: result.error });
         if (!(await sleep(delayMs, root, timers))) return undefined;
         retryDelayMs = delayMs;
       }

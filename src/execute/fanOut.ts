@@ -17,7 +17,7 @@ export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
   operation?: string;
   data?: Data;
   context?: Ctx;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   clock?: Clock;
   random?: () => number;
   /** Observers of the call; each state also carries `context`. */

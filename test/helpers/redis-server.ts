@@ -1,6 +1,6 @@
 /**
  * Starts a real `redis-server` for a test: an ephemeral port on 127.0.0.1, a fresh temp dir, no
- * persistence. Tests start and stop it themselves (`.ci/run` installs the binary with apt-get).
+ * persistence. Tests start and stop it themselves; `findRedisServer` finds (or installs) the binary.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { leftoverResources, leftoverResourcesSettled } from '../_support/resources.js';
+import { findRedisServer } from './findRedisServer.js';
 
 export { leftoverResources };
 
@@ -23,8 +24,6 @@ export interface RedisServer {
   /** Stops the server and removes its temp dir. */
   dispose(): Promise<void>;
 }
-
-const BINARY = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -60,13 +59,14 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts redis-server and resolves once it answers PING (within 10 s). */
 export async function startRedisServer(): Promise<RedisServer> {
+  const binary = await findRedisServer();
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   async function start(): Promise<void> {
     const started = spawn(
-      BINARY,
+      binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -123,7 +123,8 @@ export function useRedisServer(): { readonly server: RedisServer; readonly clien
     // Connection errors while the server is stopped surface through commands; keep the log clean.
     state.client.on('error', () => {});
     await state.client.connect();
-  });
+    // A fresh machine may first install redis-server with apt-get (see findRedisServer).
+  }, 600_000);
   afterAll(async () => {
     await state.client?.quit();
     await state.server?.dispose();

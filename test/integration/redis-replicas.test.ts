@@ -68,7 +68,8 @@ beforeAll(async () => {
   resourcesBefore = process.getActiveResourcesInfo();
   server = await startRedisServer();
   [a, b] = await Promise.all([startReplica('A', server.url), startReplica('B', server.url)]);
-});
+  // A fresh machine may first install redis-server with apt-get (see findRedisServer).
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);

@@ -35,7 +35,8 @@ const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
 
 /**
  * Loads every subpath of the `exports` map with import and require. A subpath may fail only
- * because an optional peer dependency it needs (ioredis, pg, …) is not installed.
+ * because an optional peer dependency it needs (ioredis, pg, …) is not installed, and then with
+ * a message that names the package to install.
  */
 const SUBPATHS = `
 const { createRequire } = require('node:module');
@@ -43,8 +44,8 @@ const pkg = require('switchyard/package.json');
 const peers = Object.keys({ ...pkg.peerDependencies, ...pkg.peerDependenciesMeta });
 const subpaths = Object.keys(pkg.exports).filter((key) => key !== './package.json').map((key) => key.replace(/^\\./, 'switchyard'));
 const verdict = (error) => {
-  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(String(error && error.message));
-  return missing && peers.some((peer) => missing[1] === peer || missing[1].startsWith(peer + '/')) ? 'needs ' + missing[1] : 'FAIL ' + (error && error.code);
+  const missing = /needs the optional peer dependency "([^"]+)", which is not installed\\. Install it: npm install (\\S+)/.exec(String(error && error.message));
+  return missing && missing[1] === missing[2] && peers.includes(missing[1]) ? 'needs ' + missing[1] : 'FAIL ' + (error && (error.code || error.message));
 };
 (async () => {
   for (const subpath of subpaths) {
@@ -121,6 +122,46 @@ describe('the packed package', () => {
       expect(stdout).toContain('run `npm install ioredis`');
     }
   });
+
+  it('says which package to install when a subpath’s optional peer is missing', async () => {
+    const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: join(dir, 'consumer') });
+    expect(stdout).toContain('switchyard/routing import: needs rou3 require: needs rou3');
+    expect(stdout).toContain('switchyard/otel import: needs @opentelemetry/api require: needs @opentelemetry/api');
+    // The core and the entries without peers load without any of them.
+    expect(stdout).toContain('switchyard/testing import: ok require: ok');
+  });
+
+  it('keeps every optional peer out of the core entry, in both formats', async () => {
+    const peers = ['@opentelemetry/api', 'ioredis', 'pg', 'rou3', 'yaml'];
+    const dist = join(dir, 'consumer/node_modules/switchyard/dist');
+    for (const entry of ['index.js', 'index.cjs']) {
+      // The entry and every chunk it imports, transitively.
+      const seen = new Set<string>();
+      const visit = async (file: string): Promise<void> => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = await readFile(join(dist, file), 'utf8');
+        for (const peer of peers) expect(text, `${file} mentions ${peer}`).not.toContain(`'${peer}'`);
+        for (const match of text.matchAll(/(?:from |require\()['"]\.\/([^'"]+)['"]/g)) await visit(match[1]!);
+      };
+      await visit(entry);
+      expect(seen.size).toBeGreaterThan(0);
+    }
+  });
+
+  it('loads switchyard/otel and switchyard/routing in both formats once their peers are installed', async () => {
+    const project = join(dir, 'consumer');
+    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', '@opentelemetry/api@1', 'rou3@1'], { cwd: project });
+    const { stdout } = await run(process.execPath, ['subpaths.cjs'], { cwd: project });
+    expect(stdout).toContain('switchyard/otel import: ok require: ok');
+    expect(stdout).toContain('switchyard/routing import: ok require: ok');
+    const { stdout: esm } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', "const { otelHooks } = await import('switchyard/otel'); console.log(Object.keys(otelHooks().fanout).join(','))"],
+      { cwd: project },
+    );
+    expect(esm.trim()).toBe('start,attempt,attemptEnd,finish,retry,outcome,budgetExhausted');
+  }, 120_000);
 
   it('ships the ESM and CJS builds with their own type declarations', () => {
     const paths = packed.files.map((f) => f.path);

@@ -18,11 +18,11 @@ export interface RuntimeHandleInit {
    * of the `Request` URL, which a URL parser has already normalised.
    * @default the request URL's path and query
    */
-  path?: string;
+  path?: string | undefined;
   /** The connecting peer's IP address, for `X-Forwarded-For` and proxy trust. */
   clientAddress?: string | undefined;
   /** Aborted when the client goes away. @default request.signal */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Sends a matched request to its target; replaces the built-in `createProxy` forwarding. */

@@ -1,0 +1,3 @@
+export { otelHooks, type OtelHooks, type OtelHooksOptions, type AttributeValue } from './otelHooks.js';
+export { ATTR, EVENTS, METRICS } from './attributes.js';
+export { createCardinalityGuard, OVERFLOW_VALUE, type CardinalityGuard } from './cardinality.js';

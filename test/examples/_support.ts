@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Backend } from '../../examples/shared/credentials.js';
+import { startInstances } from '../../examples/shared/main.js';
+import type { InstanceSeed, RunningInstance } from '../../examples/shared/world.js';
+import { leftoverResources } from '../_support/resources.js';
+
+export interface ExampleWorld {
+  readonly backends: Backend[];
+  /** The BFF's base URL once `serve` resolved. */
+  readonly url: string;
+  get(path: string, user?: string): Promise<{ status: number; body: unknown }>;
+}
+
+/**
+ * Starts the example's instances and its BFF (on an ephemeral port) for one test file, and stops
+ * both after it, checking that nothing was left behind.
+ */
+export function useExample(
+  serve: (backends: Backend[]) => Promise<{ url: string; close(): Promise<void> }>,
+  start?: (seed: InstanceSeed) => Promise<RunningInstance>,
+): ExampleWorld {
+  const state: { backends?: Backend[]; url?: string; close?: () => Promise<void> } = {};
+  let before: string[] = [];
+  beforeAll(async () => {
+    before = process.getActiveResourcesInfo();
+    const instances = await startInstances(start);
+    const bff = await serve(instances.backends);
+    state.backends = instances.backends;
+    state.url = bff.url;
+    state.close = async () => {
+      await bff.close();
+      await instances.close();
+    };
+  });
+  afterAll(async () => {
+    await state.close?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(leftoverResources(before)).toEqual([]);
+  });
+  return {
+    get backends() {
+      return state.backends!;
+    },
+    get url() {
+      return state.url!;
+    },
+    async get(path, user) {
+      const response = await fetch(`${state.url}${path}`, { headers: user === undefined ? {} : { 'x-user': user } });
+      return { status: response.status, body: await response.json() };
+    },
+  };
+}
+
+/** The same assertions for every framework: what the BFF combines from the three instances. */
+export const byName = (groups: unknown) => [...(groups as { name: string }[])].map((group) => group.name).sort();
