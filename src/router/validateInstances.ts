@@ -4,9 +4,7 @@ import type { Instance } from './types.js';
 
 /** An instance URL: absolute http(s), since workers join paths onto it and send credentials to it. */
 export function isInstanceUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || !URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
-  return protocol === 'http:' || protocol === 'https:';
+  return typeof value === 'string' && /^https?:\/\//i.test(value) && URL.canParse(value);
 }
 
 const instanceSchema = v.looseObject({
