@@ -3,7 +3,7 @@ import type { Instance, InstanceRouter, RouteInput } from './types.js';
 import { checkInstancesOnce } from './validateInstances.js';
 
 function checkRouted(instances: readonly Instance[], operation: string): readonly Instance[] {
-  return checkInstancesOnce(instances, `route(${JSON.stringify(operation)})`, true);
+  return checkInstancesOnce(instances, () => `route(${JSON.stringify(operation)})`, true);
 }
 
 function routerFailed(error: unknown, operation: string): unknown {

@@ -75,10 +75,10 @@ function uniqueIds(instances: readonly Instance[]): boolean {
  * instances): an instance object that passed once is trusted afterwards, so a call only pays for
  * the id check. (An instance object mutated after it was first checked is not checked again.)
  */
-export function checkInstancesOnce(instances: readonly Instance[], field: string, redact: boolean): readonly Instance[] {
+export function checkInstancesOnce(instances: readonly Instance[], field: string | (() => string), redact: boolean): readonly Instance[] {
   if (checkedLists.has(instances)) return instances;
   if (!Array.isArray(instances) || !allChecked(instances) || !uniqueIds(instances)) {
-    validateInstances(instances, field, redact);
+    validateInstances(instances, typeof field === 'string' ? field : field(), redact);
     for (const instance of instances) checkedInstances.add(instance);
   }
   if (Object.isFrozen(instances)) checkedLists.add(instances);
