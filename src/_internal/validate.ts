@@ -107,7 +107,7 @@ export const v = {
   string: (): Schema<string> => expected<string>('a string', (value) => typeof value === 'string'),
   boolean: (): Schema<boolean> => expected<boolean>('a boolean', (value) => typeof value === 'boolean'),
   unknown: (): Schema<unknown> => schema<unknown>(() => undefined),
-  any: (): Schema<any> => schema<any>(() => undefined), // eslint-disable-line @typescript-eslint/no-explicit-any
+  any: (): Schema<any> => schema<any>(() => undefined),
   literal: <const L extends string | number | boolean>(literal: L): Schema<L> =>
     expected<L>(typeof literal === 'string' ? `'${literal}'` : String(literal), (value) => value === literal),
   enum: <const L extends string>(values: readonly L[]): Schema<L> =>

@@ -1,6 +1,6 @@
 import type { Clock } from '../_internal/clock.js';
 import { clockSchema, fn, parseOptions, v } from '../_internal/validate.js';
-import { validateInstances } from '../router/validateInstances.js';
+import { checkInstancesOnce } from '../router/validateInstances.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
@@ -56,7 +56,7 @@ export async function fanOut<T, R, Data, Ctx>(
   worker: Worker<T, Data, Ctx>,
   options: FanOutOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
-  validateInstances(instances);
+  checkInstancesOnce(instances, 'instances', false);
   parseOptions(fn(), worker, 'worker');
   parseOptions(optionsSchema, options);
   if (options.hedge && options.hedge.percentile !== undefined) {

@@ -1,15 +1,9 @@
 import { isSwitchyardError, SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
-import { validateInstances } from './validateInstances.js';
-
-/** Answers already checked; a frozen list (staticRouter's) cannot change, so it is checked once. */
-const checked = new WeakSet<readonly Instance[]>();
+import { checkInstancesOnce } from './validateInstances.js';
 
 function checkRouted(instances: readonly Instance[], operation: string): readonly Instance[] {
-  if (checked.has(instances)) return instances;
-  validateInstances(instances, `route(${JSON.stringify(operation)})`, true);
-  if (Object.isFrozen(instances)) checked.add(instances);
-  return instances;
+  return checkInstancesOnce(instances, () => `route(${JSON.stringify(operation)})`, true);
 }
 
 function routerFailed(error: unknown, operation: string): unknown {

@@ -4,9 +4,7 @@ import type { Instance } from './types.js';
 
 /** An instance URL: absolute http(s), since workers join paths onto it and send credentials to it. */
 export function isInstanceUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || !URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
-  return protocol === 'http:' || protocol === 'https:';
+  return typeof value === 'string' && /^https?:\/\//i.test(value) && URL.canParse(value);
 }
 
 const instanceSchema = v.looseObject({
@@ -44,4 +42,45 @@ export function validateInstances(instances: unknown, field = 'instances', redac
     seen.add(instance.id);
   });
   return list;
+}
+
+/** Frozen lists already checked (staticRouter's): they cannot change, so they are checked once. */
+const checkedLists = new WeakSet<readonly Instance[]>();
+/**
+ * Instance objects already checked. Routers usually hand out the same objects call after call
+ * (filtered, looked up, cached), and a full check costs a URL parse per instance: a hundred
+ * instances would cost more than the fan-out itself. A known object only needs the id check.
+ */
+const checkedInstances = new WeakSet<object>();
+
+function allChecked(instances: readonly unknown[]): boolean {
+  for (const instance of instances) {
+    if (typeof instance !== 'object' || instance === null || !checkedInstances.has(instance)) return false;
+  }
+  return true;
+}
+
+function uniqueIds(instances: readonly Instance[]): boolean {
+  if (instances.length < 2) return true;
+  const ids = new Set<string>();
+  for (const { id } of instances) {
+    if (ids.has(id)) return false;
+    ids.add(id);
+  }
+  return true;
+}
+
+/**
+ * {@link validateInstances} for lists checked on every call (a router's answer, `fanOut`'s
+ * instances): an instance object that passed once is trusted afterwards, so a call only pays for
+ * the id check. (An instance object mutated after it was first checked is not checked again.)
+ */
+export function checkInstancesOnce(instances: readonly Instance[], field: string | (() => string), redact: boolean): readonly Instance[] {
+  if (checkedLists.has(instances)) return instances;
+  if (!Array.isArray(instances) || !allChecked(instances) || !uniqueIds(instances)) {
+    validateInstances(instances, typeof field === 'string' ? field : field(), redact);
+    for (const instance of instances) checkedInstances.add(instance);
+  }
+  if (Object.isFrozen(instances)) checkedLists.add(instances);
+  return instances;
 }

@@ -68,6 +68,14 @@ describe('a router that answers badly', () => {
     expect(await rejection(fanout.run(call))).toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `route("get").1.id` to be unique' });
   });
 
+  it('rejects the same instance object routed twice, also once it has been checked before', async () => {
+    let twice = false;
+    const fanout = createFanout({ router: { route: () => (twice ? [cloud, cloud] : [cloud]) } });
+    expect(await fanout.run(call)).toEqual(['cloud']);
+    twice = true;
+    expect(await rejection(fanout.run(call))).toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `route("get").1.id` to be unique' });
+  });
+
   it('rejects an instance URL that is not absolute http(s), without echoing it', async () => {
     const fanout = createFanout({ router: { route: () => [{ id: 'a', url: 'localhost:8080/?token=s3cret' }] } });
     const error = await rejection(fanout.run(call));
