@@ -174,7 +174,11 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
       first = false;
     });
     if (closed) return;
+    if (sub.status !== 'ready') await nextReady(sub);
+    if (closed) return;
     await sub.subscribe(keys.channel).catch(report);
+    // Whatever changed before the subscription was in place was not announced to it.
+    notify();
   }
 
   let subscribed: Promise<void> | undefined;
@@ -182,15 +186,8 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
 
   /** The next 'ready' of a client the backend created (one listener however many commands wait). */
   function readyOf(client: Redis): Promise<void> {
-    waiting ??= new Promise<void>((resolve) => {
-      const done = () => {
-        client.off('ready', done);
-        client.off('end', done);
-        waiting = undefined;
-        resolve();
-      };
-      client.once('ready', done);
-      client.once('end', done);
+    waiting ??= nextReady(client).finally(() => {
+      waiting = undefined;
     });
     return waiting;
   }
@@ -242,6 +239,19 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
       await Promise.all(ends);
     },
   };
+}
+
+/** Resolves on the client's next 'ready' (or its end). */
+function nextReady(client: Redis): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      client.off('ready', done);
+      client.off('end', done);
+      resolve();
+    };
+    client.once('ready', done);
+    client.once('end', done);
+  });
 }
 
 async function end(client: Redis): Promise<void> {
