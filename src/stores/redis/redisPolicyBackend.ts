@@ -161,9 +161,12 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
   async function subscribe(): Promise<void> {
     const base = await clientReady;
     if (closed) return;
-    const sub = owned ? await createClient() : base.duplicate({ enableOfflineQueue: true });
+    const sub = owned ? await createClient() : base.duplicate();
     if (!owned) sub.on('error', report);
     subscriber = sub;
+    if (closed) return;
+    // A duplicate of a lazyConnect client is lazy too.
+    if (sub.status === 'wait') await sub.connect().catch(report);
     sub.on('message', (channel: string) => {
       if (channel === keys.channel) notify();
     });
@@ -229,9 +232,10 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
       if (closed) return;
       closed = true;
       listeners.clear();
-      await subscribed;
       const ends: Promise<void>[] = [];
       if (subscriber !== undefined) ends.push(end(subscriber));
+      await subscribed;
+      if (subscriber !== undefined && ends.length === 0) ends.push(end(subscriber));
       if (owned) {
         const client = await clientReady.catch(() => undefined);
         if (client !== undefined) ends.push(end(client));
