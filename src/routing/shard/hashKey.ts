@@ -7,51 +7,52 @@ export const halves = { hi: 0, lo: 0 };
 const OFFSET_HI = 0xcbf29ce4;
 const OFFSET_LO = 0x84222325;
 
-/** One FNV-1a step over a byte: xor into the low half, multiply by the prime 2^40 + 0x1b3 mod 2^64. */
-function step(byte: number): void {
-  const lo = (halves.lo ^ byte) >>> 0;
-  // lo * 0x1b3 < 2^41 and hi * 0x1b3 < 2^41: exact in a double.
-  const low = lo * 0x1b3;
-  halves.lo = low >>> 0;
-  halves.hi = (halves.hi * 0x1b3 + Math.floor(low / 4294967296) + (lo << 8)) >>> 0;
-}
-
 /**
  * FNV-1a 64 of the UTF-8 bytes of `text`, into {@link halves}, in 32-bit arithmetic (no BigInt,
  * no TextEncoder allocation). Lone surrogates are encoded as U+FFFD, as TextEncoder does.
  */
 export function fnv1a64Into(text: string): void {
-  halves.hi = OFFSET_HI;
-  halves.lo = OFFSET_LO;
+  let hi = OFFSET_HI;
+  let lo = OFFSET_LO;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     let code = text.charCodeAt(i);
+    // The character's UTF-8 bytes, first byte in the highest used position.
+    let packed: number;
+    let shift: number;
     if (code < 0x80) {
-      step(code);
-      continue;
-    }
-    if (code < 0x800) {
-      step(0xc0 | (code >> 6));
-      step(0x80 | (code & 0x3f));
-      continue;
-    }
-    if (code >= 0xd800 && code <= 0xdfff) {
-      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        step(0xf0 | (code >> 18));
-        step(0x80 | ((code >> 12) & 0x3f));
-        step(0x80 | ((code >> 6) & 0x3f));
-        step(0x80 | (code & 0x3f));
-        continue;
+      packed = code;
+      shift = 0;
+    } else if (code < 0x800) {
+      packed = ((0xc0 | (code >> 6)) << 8) | (0x80 | (code & 0x3f));
+      shift = 8;
+    } else {
+      if (code >= 0xd800 && code <= 0xdfff) {
+        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+        if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+        } else code = 0xfffd;
       }
-      code = 0xfffd;
+      if (code >= 0x10000) {
+        packed = (((0xf0 | (code >> 18)) << 24) | ((0x80 | ((code >> 12) & 0x3f)) << 16) | ((0x80 | ((code >> 6) & 0x3f)) << 8) | (0x80 | (code & 0x3f))) >>> 0;
+        shift = 24;
+      } else {
+        packed = ((0xe0 | (code >> 12)) << 16) | ((0x80 | ((code >> 6) & 0x3f)) << 8) | (0x80 | (code & 0x3f));
+        shift = 16;
+      }
     }
-    step(0xe0 | (code >> 12));
-    step(0x80 | ((code >> 6) & 0x3f));
-    step(0x80 | (code & 0x3f));
+    for (; shift >= 0; shift -= 8) {
+      // xor the byte into the low half, then multiply by the prime 2^40 + 0x1b3 (mod 2^64):
+      // x * 0x1b3 < 2^41 and hi * 0x1b3 < 2^41 are exact in a double.
+      const x = (lo ^ ((packed >>> shift) & 0xff)) >>> 0;
+      const low = x * 0x1b3;
+      lo = low >>> 0;
+      hi = (hi * 0x1b3 + ((low / 4294967296) | 0) + (x << 8)) >>> 0;
+    }
   }
+  halves.hi = hi;
+  halves.lo = lo;
 }
 
 /**

@@ -50,7 +50,7 @@ export function jump32(hi: number, lo: number, buckets: number): number {
     const a0 = lo & 0xffff;
     const t = a0 * C_LO_LO16;
     const mid = a1 * C_LO_LO16 + a0 * C_LO_HI16;
-    const carry = a1 * C_LO_HI16 + Math.floor((mid + (t >>> 16)) / 65536);
+    const carry = a1 * C_LO_HI16 + (((mid + (t >>> 16)) / 65536) | 0);
     const newLo = Math.imul(lo, C_LO) >>> 0;
     hi = (carry + (Math.imul(hi, C_LO) >>> 0) + (Math.imul(lo, C_HI) >>> 0)) >>> 0;
     lo = (newLo + 1) >>> 0;

@@ -91,6 +91,33 @@ export function pickPrepared(prepared: PreparedNodes<unknown>, keyHi: number, ke
   return best;
 }
 
+interface Cached {
+  readonly prepared: PreparedNodes<RendezvousNode>;
+  readonly ids: readonly string[];
+}
+
+const cache = new WeakMap<readonly RendezvousNode[], Cached>();
+
+/**
+ * The prepared form of a node list, reused while the list holds the same ids and weights: a list
+ * passed on every call is hashed once, and a list changed in place is prepared again.
+ */
+function preparedFor<N extends RendezvousNode>(nodes: readonly N[]): PreparedNodes<N> {
+  const cached = Array.isArray(nodes) ? cache.get(nodes) : undefined;
+  if (cached !== undefined && cached.ids.length === nodes.length) {
+    const { ids, prepared } = cached;
+    let same = true;
+    for (let i = 0; i < nodes.length && same; i++) {
+      const node = nodes[i]!;
+      same = typeof node === 'string' ? node === ids[i] : node.id === ids[i] && (node.weight ?? 1) === prepared.weights[i];
+    }
+    if (same) return prepared as PreparedNodes<N>;
+  }
+  const prepared = prepareNodes(nodes);
+  cache.set(nodes, { prepared, ids: nodes.map((n) => (typeof n === 'string' ? n : n.id)) });
+  return prepared;
+}
+
 /**
  * Rendezvous (highest random weight) hashing: the node a key belongs to, among named nodes with
  * optional weights.
@@ -111,7 +138,7 @@ export function pickPrepared(prepared: PreparedNodes<unknown>, keyHi: number, ke
  */
 export function rendezvousHash<N extends RendezvousNode>(key: string, nodes: readonly N[]): N {
   if (typeof key !== 'string') throw new TypeError(`Expected \`key\` to be a string, got ${typeof key}`);
-  const prepared = prepareNodes(nodes);
+  const prepared = preparedFor(nodes);
   fnv1a64Into(key);
   return nodes[pickPrepared(prepared, halves.hi, halves.lo)]!;
 }

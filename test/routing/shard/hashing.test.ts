@@ -47,6 +47,19 @@ test('hashKey is FNV-1a 64 over UTF-8 (published FNV vectors)', () => {
   expect(jumpHash(hashKey('中国'), 10)).toBe(5);
 });
 
+/** FNV-1a 64 the slow, obvious way: BigInt over TextEncoder bytes. */
+function referenceFnv(text: string): bigint {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash;
+}
+
+test('hashKey encodes every UTF-8 length (1 to 4 bytes) and lone surrogates like TextEncoder', () => {
+  for (const text of ['plain', 'é ß', '中国 ветер', '😀 👩‍👩‍👧', 'a\ud800b', '\udc00', 'x\ud83d']) {
+    expect(hashKey(text)).toBe(referenceFnv(text));
+  }
+});
+
 test('the BigInt-free path agrees with jumpHash(hashKey(key)) on many keys', () => {
   const samples = ['', 'a', 'user_1', 'ё', '😀 emoji', '\ud800 lone', 'x'.repeat(300)];
   for (let i = 0; i < 2000; i++) samples.push(`key-${i * 7919}`);
