@@ -100,8 +100,12 @@ const schema = z
 function normalizeKey(raw: ShardKey | string | undefined): ShardKey {
   if (raw === undefined || raw === null) return {};
   if (typeof raw === 'string') return { key: raw };
-  if (typeof raw !== 'object') {
-    throw new SwitchyardError('ROUTER_FAILED', 'Expected `key(input)` to return a string, { tenant, key } or undefined');
+  if (
+    typeof raw !== 'object' ||
+    (raw.tenant !== undefined && typeof raw.tenant !== 'string') ||
+    (raw.key !== undefined && typeof raw.key !== 'string')
+  ) {
+    throw new SwitchyardError('ROUTER_FAILED', 'Expected `key(input)` to return a string, { tenant?: string, key?: string } or undefined');
   }
   return raw;
 }

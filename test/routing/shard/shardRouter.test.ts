@@ -173,6 +173,11 @@ test('never routes to a shard the active policy does not list', async () => {
   );
 });
 
+test('a key function that returns something other than strings fails as a router mistake', async () => {
+  const router = shardRouter<Data>({ policy: await parsePolicy(document, { env: {} }), key: ({ data }) => ({ tenant: data.tenant as unknown as string, key: 42 as unknown as string }) });
+  expect(await codeOf(route(router, {}))).toBe('ROUTER_FAILED');
+});
+
 test('rejects bad options with a message naming the field', () => {
   expect(() => shardRouter({ policy: {} as Policy, key: () => undefined })).toThrow('`policy`');
   expect(() => shardRouter({ policy: { active: () => undefined }, key: 'tenant' as never })).toThrow('`key`');
