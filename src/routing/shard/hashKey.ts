@@ -43,12 +43,12 @@ export function fnv1a64Into(text: string): void {
       }
     }
     for (; shift >= 0; shift -= 8) {
-      // xor the byte into the low half, then multiply by the prime 2^40 + 0x1b3 (mod 2^64):
-      // x * 0x1b3 < 2^41 and hi * 0x1b3 < 2^41 are exact in a double.
+      // xor the byte into the low half, then multiply by the prime 2^40 + 0x1b3 (mod 2^64).
       const x = (lo ^ ((packed >>> shift) & 0xff)) >>> 0;
-      const low = x * 0x1b3;
-      lo = low >>> 0;
-      hi = (hi * 0x1b3 + ((low / 4294967296) | 0) + (x << 8)) >>> 0;
+      // The carry out of x * 0x1b3, from 16-bit halves so every step stays an integer.
+      const carry = ((x >>> 16) * 0x1b3 + (((x & 0xffff) * 0x1b3) >>> 16)) >>> 16;
+      lo = Math.imul(x, 0x1b3) >>> 0;
+      hi = (Math.imul(hi, 0x1b3) + carry + (x << 8)) >>> 0;
     }
   }
   halves.hi = hi;

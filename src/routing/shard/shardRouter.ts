@@ -202,7 +202,9 @@ export function shardRouter<Data = unknown, Ctx = unknown>(options: ShardRouterO
               { instances: [pinned.instance] },
             );
           }
-          callHook(on.route, { operation: input.operation, shard: pinned.shard, instance, via: 'affinity', ...tenantAndVersion(key, version) });
+          if (on.route !== undefined) {
+            callHook(on.route, { operation: input.operation, shard: pinned.shard, instance, via: 'affinity', ...tenantAndVersion(key, version) });
+          }
           return [instance];
         }
       }
@@ -225,7 +227,9 @@ export function shardRouter<Data = unknown, Ctx = unknown>(options: ShardRouterO
         });
         if (!pinned) throw new SwitchyardError('AFFINITY_LOST', 'Too many sessions are pinned; the session could not be pinned');
       }
-      callHook(on.route, { operation: input.operation, shard: resolution.shard, instance, via: resolution.via, ...tenantAndVersion(key, version) });
+      if (on.route !== undefined) {
+        callHook(on.route, { operation: input.operation, shard: resolution.shard, instance, via: resolution.via, ...tenantAndVersion(key, version) });
+      }
       return [instance];
     },
   };
