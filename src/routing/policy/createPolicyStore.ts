@@ -92,7 +92,7 @@ export interface ActivationResult {
 export interface PolicyStore extends PolicySource {
   /** The policy this replica routes by, or undefined before the first version is active here. */
   active(): ActivePolicy | undefined;
-  /** Validates a policy (text, object or parsed) and stores it as a new version, not yet active. */
+  /** Validates a policy (YAML/JSON text, a document, or a policy from `parsePolicy`) and stores it as a new version, not yet active. */
   propose(input: string | object, options?: { message?: string; format?: 'yaml' | 'json' | 'auto' }): Promise<PolicyRecord>;
   /** Every stored version, oldest first. */
   versions(): Promise<PolicyRecord[]>;
@@ -143,6 +143,11 @@ const MAX_HISTORY = 200;
 
 function randomId(): string {
   return `replica-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A policy from `parsePolicy` (its document is `source`), rather than a document. */
+function isPolicy(value: object): value is Policy {
+  return (value as Partial<Policy>).format === 1 && typeof (value as Partial<Policy>).source === 'object';
 }
 
 function messageOf(error: unknown): string {
@@ -361,7 +366,10 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
   return {
     active: () => applied,
     async propose(input, opts = {}) {
-      const policy = typeof input === 'string' ? await parsePolicy(input, { ...(opts.format ? { format: opts.format } : {}), ...(env ? { env } : {}) }) : policyFromDocument(input, env);
+      const policy =
+        typeof input === 'string'
+          ? await parsePolicy(input, { ...(opts.format ? { format: opts.format } : {}), ...(env ? { env } : {}) })
+          : policyFromDocument(isPolicy(input) ? input.source : input, env);
       const checksum = policyChecksum(policy.source);
       return update((state) => {
         const version = state.versions.reduce((max, v) => Math.max(max, v.version), 0) + 1;

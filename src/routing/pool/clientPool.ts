@@ -101,7 +101,8 @@ export function clientPool<K, C>(options: ClientPoolOptions<K, C>): ClientPool<K
 
   function identity(key: K): string {
     const id = keyOf(key);
-    return parseOptions(keySchema, id, 'keyOf(key)');
+    if (typeof id !== 'string') parseOptions(keySchema, id, 'keyOf(key)');
+    return id;
   }
 
   function closedError(): SwitchyardError {

@@ -5,6 +5,7 @@ import { afterEach, expect, test, vi } from 'vitest';
 import { isSwitchyardError } from '../../../src/errors/SwitchyardError.js';
 import {
   createPolicyStore,
+  parsePolicy,
   resolveShard,
   type PolicyBackend,
   type PolicyStore,
@@ -91,6 +92,15 @@ export function policyStoreCases(name: string, factory: BackendFactory): void {
       [3, ''],
     ]);
     expect(s.active()).toBeUndefined();
+  });
+
+  test(`${name}: takes YAML text, a document or a parsed policy, and stores the document as written`, async () => {
+    const s = await store(await backend());
+    const yaml = await s.propose('version: 1\nshards:\n  s0:\n    instances: [{ url: "${S0_URL:-https://s0.internal}" }]\n');
+    const parsed = await s.propose(await parsePolicy(v1, { env: {} }));
+    expect(yaml.document).toEqual({ version: 1, shards: { s0: { instances: [{ url: '${S0_URL:-https://s0.internal}' }] } } });
+    expect(parsed.document).toEqual(v1);
+    expect((await s.get(yaml.version)).shards['s0']!.instances[0]!.url).toBe('https://s0.internal');
   });
 
   test(`${name}: a candidate that fails validation is never stored and never replaces the active one`, async () => {
