@@ -1,7 +1,8 @@
 /**
  * The conformance suite every policy backend passes: memory, file and Redis run the same tests.
  */
-import { afterEach, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
+import { leftoverResources } from '../../_support/resources.js';
 import { isSwitchyardError } from '../../../src/errors/SwitchyardError.js';
 import {
   createPolicyStore,
@@ -65,9 +66,17 @@ export function policyStoreCases(name: string, factory: BackendFactory): void {
     return created;
   }
 
+  let before: string[] = [];
+  beforeAll(() => {
+    before = process.getActiveResourcesInfo();
+  });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((s) => s.close()));
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(leftoverResources(before)).toEqual([]);
   });
 
   const routeAll = (s: PolicyStore) =>
