@@ -2,6 +2,7 @@ import { isSwitchyardError, type FinishState, type Responses } from '../../src/i
 import { BFF_POLICY, createBff, newTrace, type Bff, type DemoContext, type DemoData, type Trace } from './bff.js';
 import { SEEDS, startInstance, type DemoInstance } from './instances.js';
 import { asTimeline, bold, dim, instanceTable, table, timelineFromTrace, waterfall, type Timeline } from './render.js';
+import { playShards } from './shards.js';
 
 type Write = (line?: string) => void;
 
@@ -210,6 +211,7 @@ export async function runDemo(write: Write): Promise<void> {
         `${BFF_POLICY.retry.maxAttempts} attempts per instance (full-jitter backoff from ${BFF_POLICY.retry.baseDelayMs} ms)`,
     );
     await playScenarios(world, write);
+    await playShards(write);
   } finally {
     await world.close();
   }

@@ -1,4 +1,4 @@
-import { sha256Hex } from './_sha256.js';
+import { sha256Hex } from '../_internal/sha256.js';
 
 /** Bump when the entry format or key layout changes, so old entries are never misread. */
 const FORMAT = 'v1';

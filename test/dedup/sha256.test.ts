@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/dedup/_sha256.js';
+import { sha256Hex } from '../../src/_internal/sha256.js';
 
 describe('sha256Hex', () => {
   it('matches node:crypto on every length across the padding boundaries, ASCII and multibyte', () => {
