@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { callHook } from '../../_internal/callHook.js';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { redactSecrets } from '../../_internal/redact.js';
-import { clockSchema, expected, fn, parseOptions, timerMs } from '../../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { ShardKey } from '../shard/resolveShard.js';
 import type { PolicySource } from '../shard/shardRouter.js';
@@ -127,16 +126,14 @@ const backendSchema = expected<PolicyBackend>('a policy backend ({ read, write }
   typeof v === 'object' && v !== null && typeof (v as PolicyBackend).read === 'function' && typeof (v as PolicyBackend).write === 'function',
 );
 
-const schema = z
-  .object({
+const schema = v.object({
     store: backendSchema,
-    env: z.record(z.string(), z.union([z.string(), z.undefined()])).optional(),
-    replica: z.string().min(1).optional(),
-    syncIntervalMs: z.union([timerMs, z.literal(false)]).optional(),
+    env: v.record(v.string(), v.union([v.string(), v.custom<undefined>((value) => value === undefined, { message: 'undefined' })])).optional(),
+    replica: v.custom<string>((value) => typeof value === 'string' && value.length > 0, { message: 'a non-empty string' }).optional(),
+    syncIntervalMs: v.union([timerMs, v.literal(false)]).optional(),
     clock: clockSchema.optional(),
-    on: z.object({ applied: fn().optional(), refused: fn().optional(), syncError: fn().optional() }).strict().optional(),
-  })
-  .strict();
+    on: v.object({ applied: fn().optional(), refused: fn().optional(), syncError: fn().optional() }).optional(),
+  });
 
 const MAX_WRITE_ATTEMPTS = 20;
 const MAX_HISTORY = 200;

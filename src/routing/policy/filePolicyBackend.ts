@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parseOptions, positiveNumber } from '../../_internal/validate.js';
+import { parseOptions, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import { EMPTY_POLICY_STATE, type PolicyBackend, type PolicyState, type ReplicaStatus } from './backend.js';
 
@@ -15,7 +14,7 @@ export interface FilePolicyBackendOptions {
   lockTimeoutMs?: number;
 }
 
-const schema = z.object({ path: z.string().min(1), lockTimeoutMs: positiveNumber.optional() }).strict();
+const schema = v.object({ path: v.custom<string>((value) => typeof value === 'string' && value.length > 0, { message: 'a non-empty string' }), lockTimeoutMs: positiveNumber.optional() });
 
 type Fs = typeof import('node:fs/promises');
 

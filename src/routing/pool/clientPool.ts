@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { redactedError, redactSecrets } from '../../_internal/redact.js';
-import { expected, fn, parseOptions, positiveInteger, timerMs } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 
 /** Options of {@link clientPool}. */
@@ -51,16 +50,14 @@ interface Entry<K, C> {
   checking?: Promise<boolean>;
 }
 
-const schema = z
-  .object({
+const schema = v.object({
     create: fn(),
     check: fn().optional(),
     dispose: fn().optional(),
     max: positiveInteger.optional(),
     checkIntervalMs: timerMs.optional(),
     keyOf: fn().optional(),
-  })
-  .strict();
+  });
 
 const keySchema = expected<string>('a string', (v) => typeof v === 'string');
 

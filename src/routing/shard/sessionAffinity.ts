@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../../_internal/clock.js';
-import { clockSchema, parseOptions, positiveInteger, timerMs } from '../../_internal/validate.js';
+import { clockSchema, parseOptions, positiveInteger, timerMs, v } from '../../_internal/validate.js';
 
 /** Who a pin belongs to: a session or transaction id, bound to the caller's principal and tenant. */
 export interface AffinityKey {
@@ -51,7 +50,7 @@ export interface SessionAffinity {
 /** The session affinity defaults, documented in docs/shard-routing.md. */
 export const SESSION_AFFINITY_DEFAULTS = { ttlMs: 300_000, max: 100_000 } as const;
 
-const schema = z.object({ ttlMs: timerMs.optional(), max: positiveInteger.optional(), clock: clockSchema.optional() }).strict();
+const schema = v.object({ ttlMs: timerMs.optional(), max: positiveInteger.optional(), clock: clockSchema.optional() });
 
 /**
  * Session affinity for {@link shardRouter}: a session or transaction id pins the shard instance it

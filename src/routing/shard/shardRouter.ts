@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { callHook } from '../../_internal/callHook.js';
-import { expected, fn, parseOptions } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from '../../router/types.js';
 import type { Policy } from '../policy/types.js';
@@ -79,23 +78,19 @@ const sourceSchema = expected<Policy | PolicySource>(
     (typeof (v as PolicySource).active === 'function' || ((v as Policy).format === 1 && typeof (v as Policy).shards === 'object')),
 );
 
-const schema = z
-  .object({
+const schema = v.object({
     policy: sourceSchema,
     key: fn(),
-    scatter: z.union([z.array(z.string()), fn()]).optional(),
+    scatter: v.union([v.array(v.string()), fn()]).optional(),
     isAvailable: fn().optional(),
-    affinity: z
-      .object({
+    affinity: v.object({
         store: expected<SessionAffinity>('a session affinity store', (v) => typeof (v as SessionAffinity | null)?.get === 'function'),
         session: fn(),
         principal: fn(),
       })
-      .strict()
       .optional(),
-    on: z.object({ route: fn().optional(), scatter: fn().optional() }).strict().optional(),
-  })
-  .strict();
+    on: v.object({ route: fn().optional(), scatter: fn().optional() }).optional(),
+  });
 
 function normalizeKey(raw: ShardKey | string | undefined): ShardKey {
   if (raw === undefined || raw === null) return {};

@@ -1,6 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { z } from 'zod';
-import { expected, fn, parseOptions, positiveNumber } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import { EMPTY_POLICY_STATE, type PolicyBackend, type PolicyState, type ReplicaStatus } from '../../routing/policy/backend.js';
 
@@ -30,16 +29,14 @@ const clientSchema = expected<Redis>('an ioredis client', (v) =>
   typeof v === 'object' && v !== null && ['get', 'eval', 'duplicate'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'),
 );
 
-const schema = z
-  .object({
+const schema = v.object({
     client: clientSchema.optional(),
     url: expected<string>('a redis:// or rediss:// URL', (v) => typeof v === 'string' && /^rediss?:\/\//.test(v)).optional(),
-    redisOptions: z.record(z.string(), z.unknown()).optional(),
-    prefix: z.string().optional(),
+    redisOptions: v.record(v.string(), v.unknown()).optional(),
+    prefix: v.string().optional(),
     commandTimeoutMs: positiveNumber.optional(),
-    on: z.object({ connectionError: fn().optional() }).strict().optional(),
-  })
-  .strict();
+    on: v.object({ connectionError: fn().optional() }).optional(),
+  });
 
 // Compare-and-set: write the state only if the revision is still the one the writer read, and
 // announce it on the channel in the same step so no subscriber sees a change before it is stored.
