@@ -1,1 +1,2 @@
 export * from './path/index.js';
+export * from './pool/index.js';

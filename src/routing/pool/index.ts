@@ -1,0 +1,1 @@
+export { clientPool, type ClientPool, type ClientPoolOptions } from './clientPool.js';
