@@ -6,6 +6,7 @@ export default defineConfig({
     http: 'src/http/index.ts',
     routing: 'src/routing/index.ts',
     redis: 'src/stores/redis/index.ts',
+    postgres: 'src/postgres/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

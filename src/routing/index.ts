@@ -1,2 +1,3 @@
 export * from './path/index.js';
 export * from './pool/index.js';
+export * from './federation/index.js';
