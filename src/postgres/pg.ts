@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { redactedError } from '../_internal/redact.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** What switchyard needs of a query result. */
@@ -32,11 +33,11 @@ export async function loadPg(): Promise<{ Pool: new (config: { connectionString:
 }
 
 /**
- * A query's error as switchyard rethrows it: a generic message with the original on `cause`,
- * since driver messages can name hosts, users and databases.
+ * A query's error as switchyard rethrows it: a generic message, and the driver's error on `cause`
+ * with credentials masked (driver messages can carry connection strings).
  */
 export function queryFailed(what: string, cause: unknown): SwitchyardError {
-  return new SwitchyardError('UPSTREAM_ERROR', `PostgreSQL query failed: ${what}`, { cause });
+  return new SwitchyardError('UPSTREAM_ERROR', `PostgreSQL query failed: ${what}`, { cause: redactedError(cause) });
 }
 
 /** A check for `pool` options: something with `query` and `connect`. */
