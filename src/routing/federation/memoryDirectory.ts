@@ -13,6 +13,8 @@ export interface MemoryDirectoryOptions {
 
 /** A {@link FederationDirectory} in memory, changed through its methods (each tells watchers). */
 export interface MemoryDirectory extends FederationDirectory {
+  tenant(tenantId: string): TenantPlacement | undefined;
+  node(nodeId: string): FederationNode | undefined;
   watch(listener: (change: DirectoryChange) => void): () => void;
   /** Adds or replaces a node. */
   setNode(node: FederationNode): void;
