@@ -240,7 +240,9 @@ export function postgresDirectory(options: PostgresDirectoryOptions): PostgresDi
       return;
     }
     callHook(on?.invalidate, { table: note.table, key: note.key, version: note.version, ignored: !applied });
-    if (applied) emit(event);
+    // Watchers hear every change, also one the cache had already read: a lookup may have beaten the
+    // notification, and watchers (node clients) keep state of their own.
+    emit(event);
   };
 
   const listener = startListener({

@@ -101,6 +101,7 @@ export function nodeClients<C>(options: NodeClientsOptions<C>): NodeClients<C> {
       const id = typeof target === 'string' ? target : target.id;
       const node = await directory.node(id);
       if (node === undefined || node.status === 'down') {
+        if (pool.keys().includes(id)) await pool.evict(node ?? stub(id));
         throw new SwitchyardError('TENANT_UNAVAILABLE', 'The node is not available', { instances: [id] });
       }
       const previous = built.get(id);

@@ -54,6 +54,6 @@ export type DirectoryChange =
 export interface FederationDirectory {
   tenant(tenantId: string): TenantPlacement | undefined | Promise<TenantPlacement | undefined>;
   node(nodeId: string): FederationNode | undefined | Promise<FederationNode | undefined>;
-  /** Calls `listener` after each change; returns the unsubscribe function. */
+  /** Calls `listener` after each change (at least once; a watcher re-reads what it needs); returns the unsubscribe function. */
   watch?(listener: (change: DirectoryChange) => void): () => void;
 }
