@@ -3,7 +3,8 @@ import { serveBff } from './serve.js';
 
 /**
  * `npm run demo`: three real instances, one BFF built with switchyard, five scenarios printed as
- * tables and waterfalls; exits 0 when everything is closed.
+ * tables and waterfalls, then tenants on their own PostgreSQL databases; exits 0 when everything
+ * is closed.
  * `npm run demo -- --serve`: keeps the instances and the BFF up for curl until Ctrl-C.
  */
 async function serve(): Promise<void> {

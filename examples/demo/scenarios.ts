@@ -2,6 +2,7 @@ import { isSwitchyardError, type FinishState, type Responses } from '../../src/i
 import { BFF_POLICY, createBff, newTrace, type Bff, type DemoContext, type DemoData, type Trace } from './bff.js';
 import { SEEDS, startInstance, type DemoInstance } from './instances.js';
 import { asTimeline, bold, dim, instanceTable, table, timelineFromTrace, waterfall, type Timeline } from './render.js';
+import { playFederation } from './federation.js';
 
 type Write = (line?: string) => void;
 
@@ -213,6 +214,7 @@ export async function runDemo(write: Write): Promise<void> {
   } finally {
     await world.close();
   }
+  await playFederation(write);
   write();
   write('all instances closed; done.');
 }
