@@ -97,7 +97,7 @@ interface TenantRow {
   rules: { region: string; nodeId: string; primary: boolean; weight: number; version: number }[];
 }
 
-export function nodeFromRow(row: NodeRow): FederationNode {
+function nodeFromRow(row: NodeRow): FederationNode {
   return Object.freeze({
     id: row.node_id,
     region: row.region,

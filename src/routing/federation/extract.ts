@@ -61,8 +61,11 @@ interface Found {
   value: string;
 }
 
+/** A web Request, also one from another realm or undici copy (no `instanceof`). */
 function isRequest(value: unknown): value is Request {
-  return typeof Request !== 'undefined' && value instanceof Request;
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { url?: unknown; method?: unknown; headers?: { get?: unknown } };
+  return typeof candidate.url === 'string' && typeof candidate.method === 'string' && typeof candidate.headers?.get === 'function';
 }
 
 function defaultRequest(input: RouteInput<unknown, unknown>): Request | undefined {
