@@ -114,7 +114,7 @@ export default async function bench(): Promise<string> {
     const direct = ((performance.now() - started) * 1e6) / TENANTS;
 
     const us = (ns: number) => (ns / 1_000).toFixed(3);
-    return `## Federation directory lookups (issue 12)
+    return `## Federation directory lookups
 
 ${TENANTS} tenants on ${NODES} nodes in a PostgreSQL started by the benchmark (localhost); the
 directory's cache holds every tenant for the cached rows. \`Map.get\` of the same placements is

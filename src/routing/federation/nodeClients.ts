@@ -44,7 +44,7 @@ const optionsSchema = z.strictObject({
 const connectionOf = (node: FederationNode) => `${node.url ?? ''}\n${node.databaseUrl ?? ''}`;
 
 /**
- * Keeps one client per federation node (the seed's connection pool per node) on `clientPool`:
+ * Keeps one client per federation node (a connection pool per node, say) on `clientPool`:
  * created on first use, reused, health-checked, and disposed as soon as the directory says the
  * node was removed, went `down`, or changed its `url` or `databaseUrl`.
  *
