@@ -58,10 +58,18 @@ export function versionedCache<V>(options: Options<V>): VersionedCache<V> {
   let sequence = 0;
   let resetAt = 0;
   const changedAt = new Map<string, number>();
-  let reloads = 0;
+  // Start sequence of every load and reload running now.
+  const loading = new Set<{ start: number }>();
   const untouchedSince = (key: string, start: number) => resetAt <= start && (changedAt.get(key) ?? 0) <= start;
+  // A change older than every running load cannot matter any more.
   const prune = () => {
-    if (inflight.size === 0 && reloads === 0) changedAt.clear();
+    if (loading.size === 0) {
+      changedAt.clear();
+      return;
+    }
+    if (changedAt.size < 1_000) return;
+    const oldest = Math.min(...[...loading].map((r) => r.start));
+    for (const [key, at] of changedAt) if (at <= oldest) changedAt.delete(key);
   };
   const store = (key: string, loaded: Loaded<V>) => {
     entries.set(key, loaded, loaded.value === undefined ? { ttl: options.negativeTtlMs } : {});
@@ -73,9 +81,15 @@ export function versionedCache<V>(options: Options<V>): VersionedCache<V> {
     const promise = (async () => {
       try {
         for (let attempt = 1; ; attempt += 1) {
-          const start = sequence;
-          const found = (await options.load([key])).get(key) ?? { value: undefined, rows: new Map<string, number>() };
-          if (untouchedSince(key, start)) {
+          const load = { start: sequence };
+          loading.add(load);
+          let found: Loaded<V>;
+          try {
+            found = (await options.load([key])).get(key) ?? { value: undefined, rows: new Map<string, number>() };
+          } finally {
+            loading.delete(load);
+          }
+          if (untouchedSince(key, load.start)) {
             store(key, found);
             return found.value;
           }
@@ -114,7 +128,8 @@ export function versionedCache<V>(options: Options<V>): VersionedCache<V> {
       resetAt = sequence;
       const start = sequence;
       const cached = [...entries.keys()];
-      reloads += 1;
+      const load = { start };
+      loading.add(load);
       try {
         const found = await options.load(scope === 'all' ? 'all' : cached);
         for (const key of cached) if (!found.has(key) && untouchedSince(key, start)) entries.delete(key);
@@ -123,7 +138,7 @@ export function versionedCache<V>(options: Options<V>): VersionedCache<V> {
           else entries.delete(key);
         }
       } finally {
-        reloads -= 1;
+        loading.delete(load);
         prune();
       }
     },

@@ -17,7 +17,8 @@ export interface NodePoolsOptions {
 
 /**
  * A `pg` Pool per federation node, on the node's `databaseUrl`: created on first use, ended as
- * soon as the node is removed, goes `down` or gets a new URL. Needs the `pg` package; errors name the node, never its URL or password.
+ * soon as the node is removed, goes `down` or gets a new URL. Needs the `pg` package; errors name
+ * the node, never its URL or password.
  *
  * @example
  * ```ts
