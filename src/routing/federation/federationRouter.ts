@@ -71,13 +71,24 @@ function callHook(hook: ((state: FederationRouteState) => void) | undefined, sta
   }
 }
 
-async function read<T>(lookup: () => T | Promise<T>, what: string): Promise<T> {
+function unavailable(what: string, error: unknown): SwitchyardError {
+  // The directory's own error (it may name a database host) stays on `cause`.
+  return new SwitchyardError('TENANT_UNAVAILABLE', `The federation directory could not be read (${what})`, { cause: error });
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+/** A directory lookup: synchronous when the directory answers from its cache, failures as TENANT_UNAVAILABLE. */
+function read<T>(lookup: () => T | Promise<T>, what: string): T | Promise<T> {
+  let result: T | Promise<T>;
   try {
-    return await lookup();
+    result = lookup();
   } catch (error) {
-    // The directory's own error (it may name a database host) stays on `cause`.
-    throw new SwitchyardError('TENANT_UNAVAILABLE', `The federation directory could not be read (${what})`, { cause: error });
+    throw unavailable(what, error);
   }
+  return isThenable(result) ? result.then(undefined, (error: unknown) => Promise.reject(unavailable(what, error))) : result;
 }
 
 interface Candidate {
@@ -156,14 +167,12 @@ export function federationRouter<Data = unknown, Ctx = unknown>(options: Federat
     return best[best.length - 1]!.node;
   };
 
-  const candidatesOf = async (rules: FederationRule[]): Promise<Candidate[]> => {
-    const found: Candidate[] = [];
-    for (const rule of rules) {
-      const node = await read(() => directory.node(rule.nodeId), 'node');
-      // A rule naming a node that no longer exists simply has no candidate.
-      if (node !== undefined) found.push({ node, weight: rule.weight });
-    }
-    return found;
+  /** The rules' nodes (a rule naming a node that no longer exists has no candidate). */
+  const candidatesOf = (rules: FederationRule[]): Candidate[] | Promise<Candidate[]> => {
+    const nodes = rules.map((rule) => read(() => directory.node(rule.nodeId), 'node'));
+    const build = (found: (FederationNode | undefined)[]) =>
+      found.flatMap((node, index) => (node === undefined ? [] : [{ node, weight: rules[index]!.weight }]));
+    return nodes.some(isThenable) ? Promise.all(nodes).then(build) : build(nodes as (FederationNode | undefined)[]);
   };
 
   return {
@@ -172,7 +181,8 @@ export function federationRouter<Data = unknown, Ctx = unknown>(options: Federat
       const tenant = tenantOf.read(source);
       if (tenant === undefined) throw new SwitchyardError('INVALID_INPUT', `Expected a ${tenantOf.label} in the request`);
       const region = regionOf?.read(source);
-      const placement = await read(() => directory.tenant(tenant), 'tenant');
+      const pending = read(() => directory.tenant(tenant), 'tenant');
+      const placement = isThenable(pending) ? await pending : pending;
 
       if (placement === undefined) {
         if (fallback === undefined) throw new SwitchyardError('UNKNOWN_TENANT', 'Unknown tenant');
@@ -188,10 +198,12 @@ export function federationRouter<Data = unknown, Ctx = unknown>(options: Federat
 
       const { primary, secondary } = rulesFor(placement, region);
       let role: FederationRole = 'primary';
-      let node = pick(await candidatesOf(primary));
+      const first = candidatesOf(primary);
+      let node = pick(isThenable(first) ? await first : first);
       if (node === undefined) {
         role = 'secondary';
-        node = pick(await candidatesOf(secondary));
+        const second = candidatesOf(secondary);
+        node = pick(isThenable(second) ? await second : second);
       }
       if (node === undefined) {
         throw new SwitchyardError('TENANT_UNAVAILABLE', 'No node of this tenant is available', {
