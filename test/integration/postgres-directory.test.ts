@@ -145,7 +145,7 @@ describe('postgresDirectory on a real PostgreSQL', () => {
     const appPool = new pg.Pool({ connectionString: postgres.server.url(), application_name: 'reconnect-test', max: 4 });
     const listens: boolean[] = [];
     const errors: unknown[] = [];
-    const directory = postgresDirectory({ pool: appPool, reconnectMs: 1_000, on: { listen: (s) => listens.push(s.reconnect), listenError: (s) => errors.push(s.error) } });
+    const directory = postgresDirectory({ pool: appPool, reconnectMs: 2_000, on: { listen: (s) => listens.push(s.reconnect), listenError: (s) => errors.push(s.error) } });
     try {
       await directory.ready();
       const router = federationRouter({ directory, tenant: tenantFrom() });

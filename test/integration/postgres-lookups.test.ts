@@ -78,7 +78,7 @@ describe('route tables after a lost LISTEN connection', () => {
     await pool.query('INSERT INTO switchyard_route_tables (key, routes) VALUES ($1, $2)', ['fn-rc', { '/a': 'http://before.internal' }]);
     const appPool = new pg.Pool({ connectionString: postgres.server.url(), application_name: 'route-tables-reconnect', max: 3 });
     let reconnects = 0;
-    const tables = postgresRouteTables({ pool: appPool, reconnectMs: 1_000, on: { listenError: () => (reconnects += 1) } });
+    const tables = postgresRouteTables({ pool: appPool, reconnectMs: 2_000, on: { listenError: () => (reconnects += 1) } });
     try {
       await tables.ready();
       const router = createRuntimeRouter({ load: tables.load, ttlMs: 3_600_000 });
