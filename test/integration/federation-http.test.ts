@@ -5,6 +5,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBreakers } from '../../src/breaker/index.js';
 import { createFanout } from '../../src/execute/createFanout.js';
 import { firstSuccess } from '../../src/combine/firstSuccess.js';
 import { httpStatusOf, isSwitchyardError } from '../../src/errors/SwitchyardError.js';
@@ -195,5 +196,56 @@ describe('tenant federation over HTTP', () => {
     const missing = await ask({});
     expect(missing.status).toBe(400);
     expect(seenCounts()).toEqual(before);
+  });
+});
+
+describe('tenant federation with breakers', () => {
+  it("fails over to the tenant's secondary once its primary's breaker opens, and only then", async () => {
+    const failing = await listen((req, res) => {
+      res.statusCode = 500;
+      res.end('boom');
+    });
+    const secondary = await nodeServer('node-y');
+    const breakers = createBreakers({ policy: { kind: 'consecutive', threshold: 2 }, openMs: 60_000, maxEjectedPercent: 100 });
+    try {
+      await pool.query("INSERT INTO federation_nodes (node_id, region, url) VALUES ('node-x', 'eu', $1), ('node-y', 'eu', $2)", [failing.origin, secondary.origin]);
+      await pool.query("INSERT INTO tenant_federation_map (tenant_id, primary_node_id, primary_region) VALUES ('t5', 'node-x', 'eu')");
+      await pool.query("INSERT INTO federation_routing (tenant_id, region, node_id, is_primary, weight) VALUES ('t5', 'eu', 'node-y', false, 100)");
+      await eventually(async () => (await directory.tenant('t5'))?.rules.length === 1);
+      const failovers: FederationRouteState[] = [];
+      const fanout = createFanout({
+        router: federationRouter({
+          directory,
+          tenant: tenantFrom(),
+          isAvailable: (id) => breakers.state(id) !== 'open',
+          on: { failover: (s) => failovers.push(s) },
+        }),
+        breaker: breakers,
+        timeoutMs: 10_000,
+        deadlineMs: 20_000,
+        retry: { maxAttempts: 1 },
+      });
+      const call = () =>
+        fanout.run({
+          operation: 'whoami',
+          data: new Request('http://bff.local/', { headers: { 'x-tenant-id': 't5' } }),
+          context: {},
+          worker: async (instance: Instance, { signal }: { signal: AbortSignal }) => {
+            const response = await fetch(`${instance.url}/whoami`, { headers: { 'x-tenant-id': 't5' }, signal });
+            if (!response.ok) throw Object.assign(new Error('upstream'), { status: response.status });
+            return { ...((await response.json()) as { node: string }), role: instance.meta?.role };
+          },
+          strategy: firstSuccess(),
+        });
+      await expect(call()).rejects.toMatchObject({ code: 'ALL_FAILED' });
+      await expect(call()).rejects.toMatchObject({ code: 'ALL_FAILED' });
+      expect(breakers.state('node-x')).toBe('open');
+      expect(await call()).toMatchObject({ node: 'node-y', role: 'secondary' });
+      expect(failovers).toEqual([{ tenant: 't5', region: undefined, nodeId: 'node-y', role: 'secondary' }]);
+      expect(secondary.seen).toEqual(['t5']);
+    } finally {
+      await failing.close();
+      await secondary.close();
+    }
   });
 });
