@@ -223,7 +223,7 @@ export function postgresDirectory(options: PostgresDirectoryOptions): PostgresDi
   const onNotification = (note: DirectoryNotification) => {
     const change = { key: note.key, row: note.row, version: note.version, deleted: note.op === 'DELETE' };
     let applied: boolean;
-    let event: DirectoryChange | undefined;
+    let event: DirectoryChange;
     if (note.table === 'federation_nodes') {
       applied = nodes.apply({ ...change, row: rowKey() });
       event = { type: 'node', id: note.key };
