@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { expected, parseOptions } from '../_internal/validate.js';
+import { expected, parseOptions, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { isPool, queryFailed, type PgPool } from './pg.js';
@@ -21,9 +20,9 @@ export interface MigrateOptions {
 // One fixed advisory lock key ("switchyd" in ASCII) for every switchyard migration in a database.
 const LOCK_KEY = '8319381496591434852';
 
-const optionsSchema = z.strictObject({
-  migrations: z
-    .array(z.strictObject({ version: expected<number>('an integer >= 1', (v) => Number.isInteger(v) && (v as number) >= 1), name: z.string(), sql: z.string() }))
+const optionsSchema = v.object({
+  migrations: v
+    .array(v.object({ version: expected<number>('an integer >= 1', (v) => Number.isInteger(v) && (v as number) >= 1), name: v.string(), sql: v.string() }))
     .optional(),
 });
 

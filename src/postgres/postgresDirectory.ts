@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, positiveInteger, timerMs } from '../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, positiveInteger, timerMs, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { DirectoryChange, FederationDirectory, FederationNode, NodeStatus, TenantPlacement } from '../routing/federation/types.js';
 import { startListener, type DirectoryNotification } from './_listener.js';
@@ -64,14 +63,14 @@ export const POSTGRES_DIRECTORY_DEFAULTS = {
   reconnectMs: 100,
 } as const;
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   pool: expected<PgPool>('a pg Pool (with `query` and `connect`)', isPool),
   ttlMs: timerMs.optional(),
   negativeTtlMs: timerMs.optional(),
   maxTenants: positiveInteger.optional(),
   maxNodes: positiveInteger.optional(),
   reconnectMs: timerMs.optional(),
-  on: z.strictObject({ listen: fn().optional(), listenError: fn().optional(), invalidate: fn().optional() }).optional(),
+  on: v.object({ listen: fn().optional(), listenError: fn().optional(), invalidate: fn().optional() }).optional(),
   clock: clockSchema.optional(),
 });
 

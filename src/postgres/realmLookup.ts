@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { expected, fn, parseOptions } from '../_internal/validate.js';
+import { expected, fn, parseOptions, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, RouteInput } from '../router/types.js';
 import { isPool, queryFailed, type PgPool } from './pg.js';
@@ -11,7 +10,7 @@ export interface UserRealmsLookupOptions<Data, Ctx> {
   user: (input: RouteInput<Data, Ctx>) => string | undefined;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   pool: expected<PgPool>('a pg Pool (with `query` and `connect`)', isPool),
   user: fn(),
 });

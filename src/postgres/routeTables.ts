@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, parseOptions, timerMs } from '../_internal/validate.js';
+import { clockSchema, expected, fn, parseOptions, timerMs, v } from '../_internal/validate.js';
 import type { RouteTable } from '../routing/path/types.js';
 import { startListener } from './_listener.js';
 import { isPool, queryFailed, type PgPool } from './pg.js';
@@ -37,10 +36,10 @@ export interface PostgresRouteTables {
   close(): Promise<void>;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   pool: expected<PgPool>('a pg Pool (with `query` and `connect`)', isPool),
   reconnectMs: timerMs.optional(),
-  on: z.strictObject({ invalidate: fn().optional(), listenError: fn().optional() }).optional(),
+  on: v.object({ invalidate: fn().optional(), listenError: fn().optional() }).optional(),
   clock: clockSchema.optional(),
 });
 

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { expected, fn, parseOptions } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { RouteInput } from '../../router/types.js';
 
@@ -48,7 +47,7 @@ export const MAX_EXTRACTED_LENGTH = 128;
 const ALLOWED = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const ALLOWED_TEXT = 'A-Z a-z 0-9 . _ : - (starting with a letter or digit)';
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   path: expected<string | false>("a path pattern with one `:name` segment, or false", (v) => v === false || (typeof v === 'string' && v.startsWith('/') && v.split('/').filter((s) => s.startsWith(':')).length === 1)).optional(),
   query: expected<string | false>('a non-empty string or false', (v) => v === false || (typeof v === 'string' && v.length > 0)).optional(),
   header: expected<string | false>('a header name or false', (v) => v === false || (typeof v === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(v))).optional(),

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { expected, fn, parseOptions } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from '../../router/types.js';
 import type { Extractor } from './extract.js';
@@ -53,14 +52,14 @@ export interface FederationRouterOptions {
 
 const extractorSchema = expected<Extractor>('an extractor from tenantFrom() or regionFrom()', (v) => typeof v === 'object' && v !== null && typeof (v as Extractor).read === 'function');
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   directory: expected<FederationDirectory>('a FederationDirectory ({ tenant, node })', (v) => typeof v === 'object' && v !== null && typeof (v as FederationDirectory).tenant === 'function' && typeof (v as FederationDirectory).node === 'function'),
   tenant: extractorSchema,
   region: extractorSchema.optional(),
-  fallback: z.strictObject({ nodeId: expected<string>('a non-empty string', (v) => typeof v === 'string' && v.length > 0) }).optional(),
+  fallback: v.object({ nodeId: expected<string>('a non-empty string', (v) => typeof v === 'string' && v.length > 0) }).optional(),
   isAvailable: fn<(id: string) => boolean>().optional(),
   random: fn<() => number>().optional(),
-  on: z.strictObject({ route: fn().optional(), fallback: fn().optional(), failover: fn().optional() }).optional(),
+  on: v.object({ route: fn().optional(), fallback: fn().optional(), failover: fn().optional() }).optional(),
 });
 
 function callHook(hook: ((state: FederationRouteState) => void) | undefined, state: FederationRouteState): void {

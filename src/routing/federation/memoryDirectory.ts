@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parseOptions } from '../../_internal/validate.js';
+import { parseOptions, v } from '../../_internal/validate.js';
 import { nodeSchema, placementSchema } from './schema.js';
 import type { DirectoryChange, FederationDirectory, FederationNode, TenantPlacement } from './types.js';
 
@@ -24,7 +23,7 @@ export interface MemoryDirectory extends FederationDirectory {
   removeTenant(tenantId: string): void;
 }
 
-const optionsSchema = z.strictObject({ nodes: z.array(nodeSchema).optional(), tenants: z.array(placementSchema).optional() });
+const optionsSchema = v.object({ nodes: v.array(nodeSchema).optional(), tenants: v.array(placementSchema).optional() });
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

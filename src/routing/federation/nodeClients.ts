@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { expected, fn, parseOptions, positiveInteger, timerMs } from '../../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Instance } from '../../router/types.js';
 import { clientPool } from '../pool/clientPool.js';
@@ -31,7 +30,7 @@ export interface NodeClients<C> {
   close(): Promise<void>;
 }
 
-const optionsSchema = z.strictObject({
+const optionsSchema = v.object({
   directory: expected<FederationDirectory>('a FederationDirectory', (v) => typeof v === 'object' && v !== null && typeof (v as FederationDirectory).node === 'function'),
   create: fn(),
   dispose: fn().optional(),
