@@ -51,6 +51,7 @@ export default defineConfig({
     redis: 'src/stores/redis/index.ts',
     otel: 'src/otel/index.ts',
     postgres: 'src/postgres/index.ts',
+    node: 'src/node/index.ts',
     testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^switchyard\/routing$/, replacement: src('routing/index.ts') },
       { find: /^switchyard\/redis$/, replacement: src('stores/redis/index.ts') },
       { find: /^switchyard\/otel$/, replacement: src('otel/index.ts') },
+      { find: /^switchyard\/postgres$/, replacement: src('postgres/index.ts') },
+      { find: /^switchyard\/node$/, replacement: src('node/index.ts') },
       { find: /^switchyard\/testing$/, replacement: src('testing/index.ts') },
     ],
   },

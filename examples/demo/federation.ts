@@ -65,13 +65,13 @@ async function startPostgres(): Promise<{ url(database: string): string; stop():
 }
 
 /**
- * Chapter 6: tenants served from their own PostgreSQL database. Two databases are two nodes of a
+ * Chapter 7: tenants served from their own PostgreSQL database. Two databases are two nodes of a
  * directory in a third; the BFF routes by `X-Tenant-ID` and queries the tenant's node through a
  * `pg` Pool per node.
  */
 export async function playFederation(write: Write): Promise<void> {
   write();
-  write(bold('== 6. Tenants on their own databases — federationRouter, PostgreSQL directory '.padEnd(78, '=')));
+  write(bold('== 7. Tenants on their own databases — federationRouter, PostgreSQL directory '.padEnd(78, '=')));
   write();
   const postgres = await startPostgres();
   const admin = new pg.Pool({ connectionString: postgres.url('postgres'), max: 4 });

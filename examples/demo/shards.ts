@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { createFanout, firstSuccess } from '../../src/index.js';
 import {
   createPolicyStore,
-  filePolicyBackend,
   shardRouter,
   type PolicyBackend,
   type PolicyStore,
 } from '../../src/routing/index.js';
+import { filePolicyBackend } from '../../src/node/index.js';
 import { redisPolicyBackend } from '../../src/stores/redis/index.js';
 import { bold, dim, table } from './render.js';
 

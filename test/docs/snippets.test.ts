@@ -16,14 +16,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const SNIPPET_SUFFIX = /\.md\.L(\d+)\.ts$/;
 
 function compilerOptions(): ts.CompilerOptions {
-  const paths: Record<string, string[]> = {
-    switchyard: ['./src/index.ts'],
-    'switchyard/http': ['./src/http/index.ts'],
-    'switchyard/routing': ['./src/routing/index.ts'],
-    'switchyard/redis': ['./src/stores/redis/index.ts'],
-    'switchyard/otel': ['./src/otel/index.ts'],
-    'switchyard/testing': ['./src/testing/index.ts'],
-  };
+  // The same `switchyard/*` → src mapping as the project's own type check.
+  const { paths } = (JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions;
   return {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,

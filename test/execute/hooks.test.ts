@@ -78,7 +78,7 @@ describe('fanout hooks', () => {
     await expect(settle(empty.run({ operation: 'none', data: {}, context: {}, worker, strategy: mergeAll() }))).rejects.toMatchObject({ code: 'NO_INSTANCES' });
     const one = createFanout({ router: staticRouter([cloud]), on: hooks });
     await expect(settle(one.run({ operation: 'get', data: {}, context: {}, worker, strategy: firstSuccess() }))).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(seen.filter((line) => line.startsWith('finish:'))).toEqual([expect.stringMatching(/^finish:failed!#/), expect.stringMatching(/^finish:all-settled!#/)]);
+    expect(seen.filter((line) => line.startsWith('finish:'))).toEqual([expect.stringMatching(/^finish:no-instances!#/), expect.stringMatching(/^finish:all-settled!#/)]);
   });
 });
 

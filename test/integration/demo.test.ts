@@ -106,7 +106,7 @@ describe('npm run demo', () => {
   });
 
   it('serves tenants from their own databases, follows a move at once, and uses the default node only for an unmapped tenant', () => {
-    const text = section(run.stdout, '6');
+    const text = section(run.stdout, '7');
     const rows = (tenant: string) => text.split('\n').filter((line) => new RegExp(`^${tenant}\\s{2,}`).test(line));
     expect(rows('A')[0]).toMatch(/^A\s+node-a\s+node_a\s+no\s+200$/);
     expect(rows('B')[0]).toMatch(/^B\s+node-b\s+node_b\s+no\s+200$/);

@@ -32,4 +32,3 @@ export {
   type PolicySyncErrorState,
 } from './createPolicyStore.js';
 export { memoryPolicyBackend } from './memoryPolicyBackend.js';
-export { filePolicyBackend, type FilePolicyBackendOptions } from './filePolicyBackend.js';

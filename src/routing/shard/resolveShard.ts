@@ -5,8 +5,8 @@ import { pickPrepared, prepareNodes, type PreparedNodes } from './rendezvousHash
 
 /** Where a tenant or key is looked up: a tenant id, a shard key, or both (the tenant decides). */
 export interface ShardKey {
-  readonly tenant?: string;
-  readonly key?: string;
+  readonly tenant?: string | undefined;
+  readonly key?: string | undefined;
 }
 
 /** How a shard was chosen. `default` means a tenant with no mapping went to the policy's default. */

@@ -82,7 +82,7 @@ describe('tenantFrom', () => {
     expect(headerOnly.read(new Request('http://bff.local/x?tenant=acme'))).toBeUndefined();
     expect(() => tenantFrom({ path: 'tenants/:t' })).toThrow("Expected `tenantFrom.path` to be a path pattern with one `:name` segment, or false, got \"tenants/:t\"");
     expect(() => tenantFrom({ header: 'bad header' })).toThrow('Expected `tenantFrom.header` to be a header name or false');
-    expect(() => regionFrom({ other: 1 } as never)).toThrow('Expected `regionFrom` to be without unknown keys (other)');
+    expect(() => regionFrom({ other: 1 } as never)).toThrow('Unknown option `regionFrom.other`');
   });
 });
 

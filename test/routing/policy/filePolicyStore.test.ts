@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createPolicyStore, filePolicyBackend, type PolicyBackend } from '../../../src/routing/index.js';
+import { createPolicyStore, type PolicyBackend } from '../../../src/routing/index.js';
+import { filePolicyBackend } from '../../../src/node/index.js';
 import { policyStoreCases, v1 } from './policyStore.cases.js';
 
 let dir = '';

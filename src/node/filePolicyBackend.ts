@@ -1,6 +1,6 @@
-import { parseOptions, positiveNumber, v } from '../../_internal/validate.js';
-import { SwitchyardError } from '../../errors/SwitchyardError.js';
-import { EMPTY_POLICY_STATE, type PolicyBackend, type PolicyState, type ReplicaStatus } from './backend.js';
+import { parseOptions, positiveNumber, v } from '../_internal/validate.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
+import { EMPTY_POLICY_STATE, type PolicyBackend, type PolicyState, type ReplicaStatus } from '../routing/policy/backend.js';
 
 /** Options of {@link filePolicyBackend}. */
 export interface FilePolicyBackendOptions {
@@ -40,7 +40,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *
  * @example
  * ```ts
- * import { createPolicyStore, filePolicyBackend } from 'switchyard/routing';
+ * import { createPolicyStore } from 'switchyard/routing';
+ * import { filePolicyBackend } from 'switchyard/node';
  * const policies = createPolicyStore({ store: filePolicyBackend({ path: './routing-policy.json' }) });
  * ```
  */

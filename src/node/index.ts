@@ -1,0 +1,1 @@
+export { filePolicyBackend, type FilePolicyBackendOptions } from './filePolicyBackend.js';
