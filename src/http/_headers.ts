@@ -62,3 +62,12 @@ export function headerBytes(headers: Headers): number {
   });
   return total;
 }
+
+/** A `Headers` object as a plain record of lower-case names (repeated fields already combined). */
+export function recordOf(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
+}

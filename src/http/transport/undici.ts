@@ -1,0 +1,79 @@
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Transport, TransportRequest, TransportResponse } from './types.js';
+
+/** Options of `undiciTransport`. */
+export interface UndiciTransportOptions {
+  /**
+   * Your own undici dispatcher (an `Agent`, `Pool`, `ProxyAgent`, or one with interceptors); it
+   * is not closed by `close()`. When set, `connections` and `pipelining` are ignored.
+   */
+  dispatcher?: Dispatcher;
+  /** Keep-alive connections per origin. @default 128 */
+  connections?: number;
+  /** Requests in flight per connection (HTTP/1.1 pipelining); 1 turns it off. @default 1 */
+  pipelining?: number;
+  /** How long an idle connection is kept open, in ms. @default 4_000 */
+  keepAliveTimeoutMs?: number;
+}
+
+function positiveInteger(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new TypeError(`undiciTransport: expected \`${name}\` to be an integer >= 1, got ${String(value)}`);
+  }
+}
+
+/**
+ * A transport over undici's `request()` with a keep-alive connection pool per origin: the default
+ * for `switchyard/http` on Node.
+ *
+ * Bodies stay Node streams (no web stream in the middle) and redirects are never followed. undici's
+ * own header and body timeouts are off: the caller's signal (the executor's deadline, the proxy's
+ * `timeoutMs`) bounds each request. `close()` closes the pool's connections.
+ *
+ * @example
+ * import { Agent } from 'undici';
+ * const transport = undiciTransport({ connections: 32 });
+ * const worker = httpWorker({ path: '/users', transport });
+ * // on shutdown
+ * await transport.close();
+ */
+export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
+  positiveInteger('connections', options.connections);
+  positiveInteger('pipelining', options.pipelining);
+  positiveInteger('keepAliveTimeoutMs', options.keepAliveTimeoutMs);
+  const owned = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      connections: options.connections ?? 128,
+      pipelining: options.pipelining ?? 1,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+
+  const request = async (req: TransportRequest): Promise<TransportResponse> => {
+    const response = await undiciRequest(req.url, {
+      dispatcher,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: req.headers,
+      body: req.body as Dispatcher.DispatchOptions['body'],
+      signal: req.signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    const body = response.body;
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body,
+      cancel: () => {
+        if (!body.destroyed) body.destroy();
+      },
+    };
+  };
+  return {
+    request,
+    close: () => (owned ? dispatcher.close() : Promise.resolve()),
+  };
+}
