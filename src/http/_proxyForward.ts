@@ -111,12 +111,6 @@ function forwardedFor(address: string | undefined): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
-/** A transport failure that says the upstream could not be reached or answered garbage. */
-function isNetworkError(error: unknown): boolean {
-  if (error instanceof TypeError) return true; // fetch: refused, reset, DNS, bad response
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== 'UND_ERR_INVALID_ARG';
-}
 
 function validResponseHeaders(headers: TransportHeaders): boolean {
   for (const name in headers) {
@@ -283,7 +277,8 @@ export function createForward(config: ForwardConfig): Forward {
       stopTimer();
       if (timedOut) return fail(504, input, error, href);
       if (signal.aborted) return fail(499, input, error, href);
-      return fail(isNetworkError(error) ? 502 : 500, input, error, href);
+      // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
+      return fail(error instanceof TypeError ? 502 : 500, input, error, href);
     }
     answered = true;
     stopTimer();

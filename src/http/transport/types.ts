@@ -40,9 +40,9 @@ export interface TransportResponse {
  */
 export interface Transport {
   /**
-   * Sends one request and resolves when the response headers arrive. Rejects when the request
-   * could not be sent or answered (refused, reset, malformed response) or when `signal` aborted.
-   * Redirects are never followed.
+   * Sends one request and resolves when the response headers arrive. Rejects with a `TypeError`
+   * when the request could not be sent or answered (refused, reset, a response that is not
+   * HTTP), and with `signal.reason` when `signal` aborted. Redirects are never followed.
    */
   request(request: TransportRequest): Promise<TransportResponse>;
   /** Closes the connections this transport opened; requests after it reject. */

@@ -53,23 +53,32 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
     });
 
   const request = async (req: TransportRequest): Promise<TransportResponse> => {
-    const response = await undiciRequest(req.url, {
-      dispatcher,
-      method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
-      body: req.body as Dispatcher.DispatchOptions['body'],
-      signal: req.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await undiciRequest(req.url, {
+        dispatcher,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body as Dispatcher.DispatchOptions['body'],
+        signal: req.signal,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      if (req.signal.aborted) throw req.signal.reason;
+      if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') throw error;
+      // The same contract as fetch: whatever broke on the wire (refused, reset, a response that is
+      // not HTTP) is a TypeError, the original on `cause`.
+      throw new TypeError('The request failed', { cause: error });
+    }
     const body = response.body;
     return {
       status: response.statusCode,
       headers: response.headers,
       body,
-      cancel: () => {
-        if (!body.destroyed) body.destroy();
-      },
+      // Reads what is left of a short body so the connection can be reused; a long one is cut
+      // off by undici and its connection closed.
+      cancel: () => void body.dump().catch(() => {}),
     };
   };
   return {
