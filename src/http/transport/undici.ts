@@ -1,4 +1,6 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of `undiciTransport`. */
@@ -16,11 +18,15 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number;
 }
 
-function positiveInteger(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw new TypeError(`undiciTransport: expected \`${name}\` to be an integer >= 1, got ${String(value)}`);
-  }
-}
+const optionsSchema = z.object({
+  dispatcher: expected<Dispatcher>(
+    'an undici Dispatcher',
+    (v) => typeof v === 'object' && v !== null && typeof (v as Dispatcher).dispatch === 'function',
+  ).optional(),
+  connections: positiveInteger.optional(),
+  pipelining: positiveInteger.optional(),
+  keepAliveTimeoutMs: positiveInteger.optional(),
+});
 
 /**
  * A transport over undici's `request()` with a keep-alive connection pool per origin: the default
@@ -38,9 +44,7 @@ function positiveInteger(name: string, value: number | undefined): void {
  * await transport.close();
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
-  positiveInteger('connections', options.connections);
-  positiveInteger('pipelining', options.pipelining);
-  positiveInteger('keepAliveTimeoutMs', options.keepAliveTimeoutMs);
+  parseOptions(optionsSchema, options, 'undiciTransport');
   const owned = options.dispatcher === undefined;
   const dispatcher =
     options.dispatcher ??
@@ -81,8 +85,12 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       cancel: () => void body.dump().catch(() => {}),
     };
   };
+  let closing: Promise<void> | undefined;
   return {
     request,
-    close: () => (owned ? dispatcher.close() : Promise.resolve()),
+    close: () => {
+      closing ??= owned ? dispatcher.close() : Promise.resolve();
+      return closing;
+    },
   };
 }
