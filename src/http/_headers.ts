@@ -30,10 +30,12 @@ export function isToken(value: string): boolean {
   return TOKEN.test(value);
 }
 
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
 /** The header names a `Connection` field nominates, lower-cased. */
-function nominated(connection: string | readonly string[] | undefined): Set<string> {
+function nominated(connection: string | readonly string[] | undefined): ReadonlySet<string> {
+  if (connection === undefined) return EMPTY_SET;
   const named = new Set<string>();
-  if (connection === undefined) return named;
   for (const field of typeof connection === 'string' ? [connection] : connection) {
     for (const token of field.split(',')) {
       const name = token.trim().toLowerCase();
@@ -64,7 +66,6 @@ export function withoutHopByHop<V extends string | string[]>(
   return out;
 }
 
-const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /** Approximate wire size of a header block: `name: value\r\n` per field. */
 export function headerBytes(headers: Readonly<Record<string, string>>): number {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { validHost } from './_host.js';
 import { inventedHost } from './_invented.js';
@@ -250,6 +251,7 @@ async function writeOutput(req: IncomingMessage, res: ServerResponse, output: Fo
     res.end(body ?? undefined);
     return finished;
   }
+  if (isReadable(body)) return pipeReadable(body, res);
   try {
     for await (const chunk of body) {
       if (!res.write(chunk)) await eventOrClose(res, 'drain');
@@ -265,6 +267,34 @@ async function writeOutput(req: IncomingMessage, res: ServerResponse, output: Fo
   const finished = eventOrClose(res, 'finish');
   res.end();
   await finished;
+}
+
+function isReadable(body: AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> & Readable {
+  return typeof (body as Partial<Readable>).pipe === 'function' && typeof (body as Partial<Readable>).on === 'function';
+}
+
+/**
+ * Pipes a Node stream body (undici's) into the response: the cheapest path, with `pipe`'s own
+ * backpressure. Settles when the response is finished or closed; a body that fails mid-way
+ * destroys the response, so the client never takes a truncated body for a whole one.
+ */
+function pipeReadable(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // The error listener stays: the body may still fail after the client left (it is aborted then).
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      if (!res.destroyed) res.destroy(error);
+      done();
+    };
+    body.once('error', onError);
+    res.once('finish', done);
+    res.once('close', done);
+    body.pipe(res);
+  });
 }
 
 function clientGone(): DOMException {

@@ -1,4 +1,4 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { expected, parseOptions, positiveInteger } from '../../_internal/validate.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
@@ -59,8 +59,11 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
   const request = async (req: TransportRequest): Promise<TransportResponse> => {
     let response: Dispatcher.ResponseData;
     try {
-      response = await undiciRequest(req.url, {
-        dispatcher,
+      // The dispatcher's own request(): undici's top-level request() parses the URL again and
+      // copies the options on every call.
+      response = await dispatcher.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
         method: req.method as Dispatcher.HttpMethod,
         headers: req.headers,
         body: req.body as Dispatcher.DispatchOptions['body'],

@@ -1,0 +1,2 @@
+import mod from './proxy.bench.ts';
+console.log(await mod());

@@ -1,0 +1,16 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createProxy, toNodeHandler } from 'switchyard/http';
+const upstream = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.setHeader('content-type', 'application/json'); res.end('{"ok":true}'); }); });
+await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+const ours = http.createServer(toNodeHandler(createProxy({ target })));
+await new Promise<void>((r) => ours.listen(0, '127.0.0.1', r));
+const port = (ours.address() as AddressInfo).port;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+let next = 0; const total = 20000;
+const one = () => new Promise<void>((resolve, reject) => { http.get({ host: '127.0.0.1', port, path: `/items/${next}?q=1`, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject); });
+const t = performance.now();
+await Promise.all(Array.from({ length: 20 }, async () => { while (next < total) { next++; await one(); } }));
+console.log((total / ((performance.now() - t) / 1000)).toFixed(0), 'rps');
+agent.destroy(); ours.close(); ours.closeAllConnections(); upstream.close(); upstream.closeAllConnections();
