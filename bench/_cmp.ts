@@ -1,2 +1,0 @@
-import mod from './proxy.bench.ts';
-console.log(await mod());
