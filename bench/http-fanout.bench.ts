@@ -76,7 +76,7 @@ export default async function bench(): Promise<string> {
 
   const fanout = createFanout({ router: staticRouter(instances) });
   const worker = httpWorker<unknown[]>({ path: '/items' });
-  const strategy = mergeAll<unknown[]>();
+  const strategy = mergeAll();
   const dispatcher = new Agent({ connections: 128 });
 
   const contenders: Record<string, () => Promise<unknown[]>> = {
