@@ -35,6 +35,8 @@ const EMPTY_SET: ReadonlySet<string> = new Set();
 /** The header names a `Connection` field nominates, lower-cased. */
 function nominated(connection: string | readonly string[] | undefined): ReadonlySet<string> {
   if (connection === undefined) return EMPTY_SET;
+  // The usual values name no header that is not already hop-by-hop: skip building a set.
+  if (typeof connection === 'string' && /^\s*(?:keep-alive|close)\s*$/i.test(connection)) return EMPTY_SET;
   const named = new Set<string>();
   for (const field of typeof connection === 'string' ? [connection] : connection) {
     for (const token of field.split(',')) {
