@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
@@ -43,20 +44,8 @@ function friendlyOptionalPeers(): Plugin {
   };
 }
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    http: 'src/http/index.ts',
-    routing: 'src/routing/index.ts',
-    redis: 'src/stores/redis/index.ts',
-    otel: 'src/otel/index.ts',
-    postgres: 'src/postgres/index.ts',
-    node: 'src/node/index.ts',
-    testing: 'src/testing/index.ts',
-  },
+const shared: Options = {
   format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
@@ -65,8 +54,47 @@ export default defineConfig({
   // The optional peers are listed too so that tsup leaves them to friendlyOptionalPeers, which
   // keeps them external.
   noExternal: ['p-limit', 'yocto-queue', '@noble/hashes', ...OPTIONAL_PEERS],
-  esbuildPlugins: [friendlyOptionalPeers()],
   esbuildOptions(options, { format }) {
     options.define = { ...options.define, SWITCHYARD_OUTPUT_FORMAT: JSON.stringify(format) };
   },
-});
+};
+
+const nodeDefaultTransport = fileURLToPath(new URL('./src/http/transport/default.node.ts', import.meta.url));
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: {
+      index: 'src/index.ts',
+      http: 'src/http/index.ts',
+      'http-undici': 'src/http/undici.ts',
+      routing: 'src/routing/index.ts',
+      redis: 'src/stores/redis/index.ts',
+      otel: 'src/otel/index.ts',
+      postgres: 'src/postgres/index.ts',
+      node: 'src/node/index.ts',
+      testing: 'src/testing/index.ts',
+    },
+    dts: true,
+    // The Node build below writes http.node.* into the same folder.
+    clean: ['!http.node.*'],
+    esbuildPlugins: [friendlyOptionalPeers()],
+  },
+  {
+    // `switchyard/http` for the `node` export condition: the same code, with undici as the
+    // default transport instead of fetch. Its types are the default build's.
+    ...shared,
+    entry: { 'http.node': 'src/http/index.ts' },
+    dts: false,
+    clean: false,
+    esbuildPlugins: [
+      friendlyOptionalPeers(),
+      {
+        name: 'node-default-transport',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/transport\/default\.js$/ }, () => ({ path: nodeDefaultTransport }));
+        },
+      },
+    ],
+  },
+]);

@@ -2,11 +2,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import { createProxy, toNodeHandler } from '../dist/http.js';
+import { createProxy, toNodeHandler } from 'switchyard/http';
 
-const REQUESTS = 2_000;
-const CONCURRENCY = 20;
 const ROUNDS = 5;
+const MIB = Buffer.alloc(1024 * 1024, 'x');
+
+interface Scenario {
+  name: string;
+  method: 'GET' | 'POST';
+  requests: number;
+  concurrency: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'small GET', method: 'GET', requests: 2_000, concurrency: 20 },
+  { name: '1 MiB POST', method: 'POST', requests: 200, concurrency: 10 },
+];
 
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -20,24 +31,27 @@ function close(server: http.Server): Promise<void> {
   });
 }
 
-/** Sends `total` small GETs, `concurrency` at a time over keep-alive sockets; returns requests/s and latencies. */
-async function load(port: number, total: number): Promise<{ rps: number; p50: number; p99: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+/** Sends `scenario.requests` requests, `concurrency` at a time over keep-alive sockets; returns requests/s and latencies. */
+async function load(port: number, scenario: Scenario, total = scenario.requests): Promise<{ rps: number; p50: number; p99: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: scenario.concurrency });
   const latencies: number[] = [];
   let next = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const started = performance.now();
-      http
-        .get({ host: '127.0.0.1', port, path: `/items/${next}?q=1`, agent }, (res) => {
+      const request = http.request(
+        { host: '127.0.0.1', port, path: `/items/${next}?q=1`, method: scenario.method, agent },
+        (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
             latencies.push(performance.now() - started);
             resolve();
           });
-        })
-        .on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(scenario.method === 'POST' ? MIB : undefined);
     });
   const worker = async () => {
     while (next < total) {
@@ -46,7 +60,7 @@ async function load(port: number, total: number): Promise<{ rps: number; p50: nu
     }
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: scenario.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
@@ -59,14 +73,36 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The shortest correct node:http reverse proxy: a keep-alive Agent and two pipes, no checks at all. */
+function barePipe(upstreamPort: number): http.Server {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('close', () => agent.destroy());
+  return server;
+}
+
 /**
- * Proxy throughput on loopback: switchyard's `createProxy` behind node:http against fastify with
- * @fastify/reply-from, both forwarding small GETs to the same upstream, in one run.
+ * Proxy throughput on loopback: switchyard's `createProxy` behind node:http (`switchyard/http` as
+ * Node resolves it: the undici transport) against fastify with @fastify/reply-from and a bare
+ * node:http pipe, all forwarding to the same upstream, in one run with the contenders alternated.
  */
 export default async function (): Promise<string> {
-  const upstream = http.createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end('{"ok":true}');
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+    });
   });
   const upstreamPort = await listen(upstream);
   const target = `http://127.0.0.1:${upstreamPort}`;
@@ -74,52 +110,69 @@ export default async function (): Promise<string> {
   const ours = http.createServer(toNodeHandler(createProxy({ target })));
   const oursPort = await listen(ours);
 
-  const fastify = Fastify({ logger: false });
+  const fastify = Fastify({ logger: false, bodyLimit: 2 * MIB.byteLength });
   await fastify.register(replyFrom, { base: target });
-  fastify.get('/*', (request, reply) => reply.from(request.url));
+  // Stream request bodies through instead of parsing them, as a proxy should.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  fastify.all('/*', (request, reply) => reply.from(request.url));
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const fastifyPort = (fastify.server.address() as AddressInfo).port;
 
-  const results: Record<'switchyard' | 'reply-from', { rps: number[]; p50: number[]; p99: number[] }> = {
-    switchyard: { rps: [], p50: [], p99: [] },
-    'reply-from': { rps: [], p50: [], p99: [] },
-  };
+  const pipe = barePipe(upstreamPort);
+  const pipePort = await listen(pipe);
+
+  const contenders = [
+    ['switchyard', oursPort],
+    ['reply-from', fastifyPort],
+    ['node:http pipe', pipePort],
+  ] as const;
+  type Stats = { rps: number[]; p50: number[]; p99: number[] };
+  const results = new Map<string, Stats>();
+  const sections: string[] = [];
   try {
-    await load(oursPort, 1_000);
-    await load(fastifyPort, 1_000);
-    // Alternate rounds so neither side always runs on a warmer or cooler machine.
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, port] of [
-        ['switchyard', oursPort],
-        ['reply-from', fastifyPort],
-      ] as const) {
-        const r = await load(port, REQUESTS);
-        results[name].rps.push(r.rps);
-        results[name].p50.push(r.p50);
-        results[name].p99.push(r.p99);
+    for (const scenario of SCENARIOS) {
+      for (const [, port] of contenders) await load(port, scenario, Math.ceil(scenario.requests / 2));
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate the order so that no contender always runs on a warmer or cooler machine.
+        const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+        for (const [name, port] of order) {
+          const r = await load(port, scenario);
+          const key = `${scenario.name}/${name}`;
+          const stats = results.get(key) ?? { rps: [], p50: [], p99: [] };
+          stats.rps.push(r.rps);
+          stats.p50.push(r.p50);
+          stats.p99.push(r.p99);
+          results.set(key, stats);
+        }
       }
+      const stat = (name: string) => results.get(`${scenario.name}/${name}`)!;
+      const oursRps = median(stat('switchyard').rps);
+      const oursP99 = median(stat('switchyard').p99);
+      sections.push(
+        `### ${scenario.name} (${scenario.requests} requests per round, concurrency ${scenario.concurrency})`,
+        '',
+        '| proxy | requests/s | p50 ms | p99 ms | switchyard requests/s ÷ this | switchyard p99 ÷ this |',
+        '|---|---:|---:|---:|---:|---:|',
+        ...contenders.map(([name]) => {
+          const s = stat(name);
+          return `| ${name} | ${median(s.rps).toFixed(0)} | ${median(s.p50).toFixed(2)} | ${median(s.p99).toFixed(2)} | ${(oursRps / median(s.rps)).toFixed(2)}× | ${(oursP99 / median(s.p99)).toFixed(2)}× |`;
+        }),
+        '',
+      );
     }
   } finally {
     await fastify.close();
     await close(ours);
+    await close(pipe);
     await close(upstream);
   }
 
-  const ourRps = median(results.switchyard.rps);
-  const theirRps = median(results['reply-from'].rps);
-  const row = (name: keyof typeof results) =>
-    `| ${name} | ${median(results[name].rps).toFixed(0)} | ${median(results[name].p50).toFixed(2)} | ${median(results[name].p99).toFixed(2)} |`;
   return [
     '## Proxy throughput (loopback)',
     '',
-    `${REQUESTS} small GETs at concurrency ${CONCURRENCY} over keep-alive, median of ${ROUNDS} alternating rounds, both proxies forwarding to the same node:http upstream in one process.`,
+    `Median of ${ROUNDS} rounds with the contenders alternated; keep-alive clients; every proxy forwards to the same node:http upstream, which reads the body and answers 11 bytes of JSON, in one process. switchyard is \`toNodeHandler(createProxy())\` on node:http with the undici transport; reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; the bare pipe has no checks at all.`,
     '',
-    '| proxy | requests/s | p50 ms | p99 ms |',
-    '|---|---:|---:|---:|',
-    row('switchyard'),
-    row('reply-from'),
-    '',
-    `switchyard \`createProxy\` (node:http + \`toNodeHandler\`, global fetch) runs at **${(ourRps / theirRps).toFixed(2)}×** the throughput of fastify + @fastify/reply-from (undici pool).`,
-    '',
+    ...sections,
   ].join('\n');
 }

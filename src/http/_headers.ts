@@ -30,35 +30,57 @@ export function isToken(value: string): boolean {
   return TOKEN.test(value);
 }
 
-/**
- * Copies headers without the hop-by-hop ones and without every header that `Connection` names,
- * so a client cannot make the proxy drop or keep headers for the next hop.
- */
-export function withoutHopByHop(headers: Headers, alsoDrop: ReadonlySet<string> = new Set()): Headers {
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+/** The header names a `Connection` field nominates, lower-cased. */
+function nominated(connection: string | readonly string[] | undefined): ReadonlySet<string> {
+  if (connection === undefined) return EMPTY_SET;
+  // The usual values name no header that is not already hop-by-hop: skip building a set.
+  if (typeof connection === 'string' && /^\s*(?:keep-alive|close)\s*$/i.test(connection)) return EMPTY_SET;
   const named = new Set<string>();
-  const connection = headers.get('connection');
-  if (connection !== null) {
-    for (const token of connection.split(',')) {
+  for (const field of typeof connection === 'string' ? [connection] : connection) {
+    for (const token of field.split(',')) {
       const name = token.trim().toLowerCase();
       if (name !== '') named.add(name);
     }
   }
-  const out = new Headers();
-  headers.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || named.has(name) || alsoDrop.has(name) || name === 'set-cookie') return;
-    out.append(name, value);
-  });
-  if (!named.has('set-cookie') && !alsoDrop.has('set-cookie')) {
-    for (const cookie of headers.getSetCookie()) out.append('set-cookie', cookie);
+  return named;
+}
+
+/**
+ * Copies header fields without the hop-by-hop ones and without every field that `Connection`
+ * names (RFC 9110 §7.6.1), except the `protect`ed ones: a client's `Connection: x-forwarded-for`
+ * must not strip what a trusted proxy in front added.
+ */
+export function withoutHopByHop<V extends string | string[]>(
+  headers: Readonly<Record<string, V | undefined>>,
+  alsoDrop: ReadonlySet<string> = EMPTY_SET,
+  protect: ReadonlySet<string> = EMPTY_SET,
+): Record<string, V> {
+  const named = nominated(headers.connection as string | string[] | undefined);
+  const out = Object.create(null) as Record<string, V>;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || alsoDrop.has(name)) continue;
+    if (named.has(name) && !protect.has(name)) continue;
+    out[name] = value;
   }
   return out;
 }
 
+
 /** Approximate wire size of a header block: `name: value\r\n` per field. */
-export function headerBytes(headers: Headers): number {
+export function headerBytes(headers: Readonly<Record<string, string>>): number {
   let total = 0;
-  headers.forEach((value, name) => {
-    total += name.length + value.length + 4;
-  });
+  for (const name in headers) total += name.length + headers[name]!.length + 4;
   return total;
+}
+
+/** A `Headers` object as a plain record of lower-case names (repeated fields already combined). */
+export function recordOf(headers: Headers): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
 }

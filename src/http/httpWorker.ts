@@ -3,14 +3,17 @@ import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/val
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Worker, WorkerCall, WorkerTraits } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
-import { isHeaderName, isHeaderValue } from './_headers.js';
+import { isHeaderName, isHeaderValue, recordOf } from './_headers.js';
 import { joinPath, pathProblem, toBase } from './_path.js';
 import { parseRetryAfter } from './_retryAfter.js';
 import type { StandardSchemaV1 } from './_standardSchema.js';
 import { HttpStatusError, UpstreamNetworkError, UpstreamResponseError } from './errors.js';
+import { readCapped, snippet } from './transport/_read.js';
+import { defaultTransport } from './transport/default.js';
+import { fetchTransport, type FetchLike } from './transport/fetch.js';
+import { headerValue, type Transport, type TransportResponse } from './transport/types.js';
 
-/** A fetch-compatible function; the global `fetch` by default. */
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+export type { FetchLike } from './transport/fetch.js';
 
 /** Headers for one attempt, computed per instance (credentials) and per call (policy hints). */
 export type HeadersFactory<Data, Ctx> = (
@@ -82,7 +85,12 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
   responseType?: 'json' | 'text';
   /** A larger 2xx body fails with `UpstreamResponseError('too-large')`. @default 10_485_760 (10 MiB) */
   maxResponseBytes?: number;
-  /** @default globalThis.fetch */
+  /**
+   * How requests are sent. Each transport keeps its own connection pool.
+   * @default undici (one pool per origin) on Node, `fetch` on other runtimes
+   */
+  transport?: Transport;
+  /** Send through this `fetch` instead of the default transport (ignored when `transport` is set). */
   fetch?: FetchLike;
   /** Time source for the deadline header and Retry-After dates. @default systemClock */
   clock?: Clock;
@@ -106,6 +114,10 @@ const optionsSchema = v.object({
   ).optional(),
   responseType: v.enum(['json', 'text']).optional(),
   maxResponseBytes: positiveInteger.optional(),
+  transport: expected<Transport>(
+    'a transport (an object with `request` and `close`)',
+    (v) => typeof v === 'object' && v !== null && typeof (v as Transport).request === 'function',
+  ).optional(),
   fetch: fn<FetchLike>().optional(),
   clock: v.any().optional(),
   idempotent: v.boolean().optional(),
@@ -130,45 +142,6 @@ function hasIdempotencyKey(headers: HeadersInit | undefined): boolean {
   }
 }
 
-/** Reads at most `limit` bytes; `undefined` when the body is longer (the rest is cancelled). */
-async function readCapped(response: Response, limit: number): Promise<Uint8Array | undefined> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
-
-/** The first bytes of an error body for server logs; never throws, always releases the body. */
-async function snippet(response: Response): Promise<string | undefined> {
-  if (response.body === null) return undefined;
-  const reader = response.body.getReader();
-  try {
-    const { value } = await reader.read();
-    return value === undefined ? undefined : new TextDecoder().decode(value.subarray(0, ERROR_SNIPPET_BYTES));
-  } catch {
-    return undefined;
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-}
-
 function invalidPath(instance: Instance, path: unknown): SwitchyardError {
   const error = new SwitchyardError('INVALID_INPUT', `${pathProblem(path) ?? 'path would leave the instance'} (instance ${instance.id})`, {
     instances: [instance.id],
@@ -185,7 +158,7 @@ function invalidHeader(instance: Instance): SwitchyardError {
 }
 
 /**
- * A worker that calls `instance.url` over HTTP with `fetch` and returns the (validated) JSON.
+ * A worker that calls `instance.url` over HTTP (undici on Node, `fetch` elsewhere) and returns the (validated) JSON.
  *
  * Failures are thrown in the shape the executor classifies: `HttpStatusError` carries the status
  * (401/403 unauthorized, 404 not-found, 408/429/5xx retryable with Retry-After), malformed or
@@ -241,9 +214,9 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
   const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const clock = options.clock ?? systemClock;
   const schema = options.schema;
+  const transport = options.transport ?? (options.fetch === undefined ? undefined : fetchTransport({ fetch: options.fetch }));
 
   const worker: Worker<T, Data, Ctx> = async (instance, call) => {
-    const fetchImpl = options.fetch ?? globalThis.fetch;
     if (instance.url === undefined) {
       throw Object.assign(
         new SwitchyardError('INVALID_INPUT', `Instance ${instance.id} has no url`, { instances: [instance.id] }),
@@ -284,15 +257,16 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
       if (!isHeaderName(name) || !isHeaderValue(value)) throw invalidHeader(instance);
     });
 
-    let response: Response;
+    let response: TransportResponse;
     try {
-      response = await fetchImpl(href, {
+      // Transports never follow redirects: that would send the instance's credentials wherever
+      // `Location` points.
+      response = await (transport ?? defaultTransport()).request({
+        url,
         method,
-        headers,
+        headers: recordOf(headers),
         body: body ?? null,
         signal: call.signal,
-        // Following a redirect would send the instance's credentials wherever it points.
-        redirect: 'manual',
       });
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
@@ -300,8 +274,8 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     }
 
     if (response.status < 200 || response.status > 299) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now());
-      const text = await snippet(response);
+      const retryAfterMs = parseRetryAfter(headerValue(response.headers, 'retry-after') ?? null, clock.now());
+      const text = await snippet(response, ERROR_SNIPPET_BYTES);
       const error = new HttpStatusError(response.status, {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         detail: text === undefined ? { url: href } : { url: href, body: text },

@@ -1,4 +1,6 @@
-export { httpWorker, type HttpWorkerOptions, type HeadersFactory, type FetchLike } from './httpWorker.js';
+export { httpWorker, type HttpWorkerOptions, type HeadersFactory } from './httpWorker.js';
+export { fetchTransport, type FetchTransportOptions, type FetchLike } from './transport/fetch.js';
+export type { Transport, TransportRequest, TransportResponse, TransportHeaders } from './transport/types.js';
 export {
   createProxy,
   type Proxy,

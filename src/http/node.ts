@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { validHost } from './_host.js';
+import { inventedHost } from './_invented.js';
 import { normaliseAddress } from './_ip.js';
+import { forwardOf, type Forward, type ForwardOutput } from './_proxyForward.js';
 import type { Proxy } from './createProxy.js';
 
 /**
@@ -74,26 +77,8 @@ function invalidRequest(): SwitchyardError {
  * let through by a lenient parser).
  */
 export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  try {
-    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  } catch {
-    // The platform's message quotes the offending value.
-    throw invalidRequest();
-  }
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  // The path is set on a URL whose authority is already fixed, never joined into it as text: a
-  // Host such as `a/admin?x=` must not become part of the path.
-  const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
-  const rawTarget = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
-  // A fragment is never part of a request target; cut it as a URL parser would, rather than let
-  // `search` encode it into the query.
-  const hashAt = rawTarget.indexOf('#');
-  const target = hashAt === -1 ? rawTarget : rawTarget.slice(0, hashAt);
-  const queryAt = target.indexOf('?');
-  url.pathname = queryAt === -1 ? target : target.slice(0, queryAt);
-  url.search = queryAt === -1 ? '' : target.slice(queryAt);
+  const headers = webHeadersOf(req);
+  const url = urlOf(req);
 
   const controller = new AbortController();
   const abort = () => controller.abort(new DOMException('The client went away', 'AbortError'));
@@ -110,12 +95,42 @@ export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Reques
 
   const method = (req.method ?? 'GET').toUpperCase();
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(url, {
+  const request = new Request(url, {
     method,
     headers,
     signal: controller.signal,
     ...(hasBody ? { body: streamOf(req), duplex: 'half' } : {}),
   } as RequestInit);
+  if (validHost(req.headers.host) === undefined) inventedHost.add(request);
+  return request;
+}
+
+function webHeadersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  try {
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  } catch {
+    // The platform's message quotes the offending value.
+    throw invalidRequest();
+  }
+  return headers;
+}
+
+function urlOf(req: IncomingMessage): URL {
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  // The path is set on a URL whose authority is already fixed, never joined into it as text: a
+  // Host such as `a/admin?x=` must not become part of the path.
+  const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
+  const rawTarget = req.url !== undefined && req.url.startsWith('/') ? req.url : '/';
+  // A fragment is never part of a request target; cut it as a URL parser would, rather than let
+  // `search` encode it into the query.
+  const hashAt = rawTarget.indexOf('#');
+  const target = hashAt === -1 ? rawTarget : rawTarget.slice(0, hashAt);
+  const queryAt = target.indexOf('?');
+  url.pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+  url.search = queryAt === -1 ? '' : target.slice(queryAt);
+  return url;
 }
 
 /**
@@ -194,6 +209,133 @@ export interface NodeHandlerOptions {
   path?: (req: IncomingMessage) => string;
 }
 
+/** Request header fields by lower-case name, repeated ones combined (`cookie` with `; `, as RFC 9113 §8.2.3 does). */
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers = Object.create(null) as Record<string, string>;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const before = headers[name];
+    headers[name] = before === undefined ? value : `${before}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return headers;
+}
+
+/** The client's request as a web `Request` without its body, for `onError`. */
+function describe(req: IncomingMessage): Request {
+  const method = (req.method ?? 'GET').toUpperCase();
+  try {
+    return new Request(urlOf(req), { method, headers: webHeadersOf(req) });
+  } catch {
+    return new Request(urlOf(req), { method });
+  }
+}
+
+/**
+ * Writes the proxy's answer straight to a Node response, with backpressure. When the client is
+ * still uploading (the upstream answered early), the answer says `Connection: close` and Node
+ * closes the connection after it: the rest of the upload will never be read.
+ */
+async function writeOutput(req: IncomingMessage, res: ServerResponse, output: ForwardOutput): Promise<void> {
+  if (res.destroyed || res.writableEnded) {
+    output.cancel();
+    return;
+  }
+  res.statusCode = output.status;
+  for (const name in output.headers) res.setHeader(name, output.headers[name]!);
+  if (!req.complete) res.setHeader('connection', 'close');
+  const body = output.body;
+  if (body === null || typeof body === 'string') {
+    const finished = eventOrClose(res, 'finish');
+    res.end(body ?? undefined);
+    return finished;
+  }
+  if (isReadable(body)) return pipeReadable(body, res);
+  try {
+    for await (const chunk of body) {
+      if (!res.write(chunk)) await eventOrClose(res, 'drain');
+      if (res.destroyed) break;
+    }
+  } catch (error) {
+    // The upstream body failed mid-way (or was aborted because the client left): the client must
+    // not mistake a truncated body for a whole one.
+    if (!res.destroyed) res.destroy(error instanceof Error ? error : undefined);
+    return;
+  }
+  if (res.destroyed) return;
+  const finished = eventOrClose(res, 'finish');
+  res.end();
+  await finished;
+}
+
+function isReadable(body: AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> & Readable {
+  return typeof (body as Partial<Readable>).pipe === 'function' && typeof (body as Partial<Readable>).on === 'function';
+}
+
+/**
+ * Pipes a Node stream body (undici's) into the response: the cheapest path, with `pipe`'s own
+ * backpressure. Settles when the response is finished or closed; a body that fails mid-way
+ * destroys the response, so the client never takes a truncated body for a whole one.
+ */
+function pipeReadable(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // The error listener stays: the body may still fail after the client left (it is aborted then).
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      if (!res.destroyed) res.destroy(error);
+      done();
+    };
+    body.once('error', onError);
+    res.once('finish', done);
+    res.once('close', done);
+    body.pipe(res);
+  });
+}
+
+function clientGone(): DOMException {
+  return new DOMException('The client went away', 'AbortError');
+}
+
+/** The Node handler over a proxy's forwarding step: no web Request/Response in between. */
+function forwardingHandler(
+  forward: Forward,
+  options: NodeHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(clientGone());
+    };
+    res.once('close', onClose);
+    try {
+      const method = (req.method ?? 'GET').toUpperCase();
+      const headers = headersOf(req);
+      const address = clientAddress(req);
+      const output = await forward(
+        {
+          method,
+          path: options.path === undefined ? req.url ?? '/' : options.path(req),
+          headers,
+          host: headers.host,
+          proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+          clientAddress: address,
+          body: method === 'GET' || method === 'HEAD' ? null : req,
+          request: () => describe(req),
+        },
+        controller,
+      );
+      await writeOutput(req, res, output);
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+}
+
 /**
  * Serves a proxy from node:http, Express or Fastify: raw path checks, client address from the
  * socket, streaming both ways and upstream release on disconnect.
@@ -206,6 +348,8 @@ export function toNodeHandler(
   proxy: Proxy,
   options: NodeHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const forward = forwardOf(proxy);
+  if (forward !== undefined) return forwardingHandler(forward, options);
   return async (req, res) => {
     let request: Request;
     try {

@@ -1,8 +1,9 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProxy, sendWebResponse, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
+import { createProxy, fetchTransport, sendWebResponse, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
+import { undiciTransport } from '../../src/http/undici.js';
 import { expectNoLeaks, listen, recorder, refusedPort, send, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
 
 let before: Map<string, number>;
@@ -157,22 +158,47 @@ describe('what is forwarded', () => {
     expect(response.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT']);
   });
 
-  it('delivers a gzip-encoded upstream body decoded and without a stale Content-Encoding', async () => {
+  it('on fetch, delivers a gzip-encoded upstream body decoded and without a stale Content-Encoding', async () => {
     const upstream = await track(
       recorder((_req, res) => {
         res.setHeader('content-encoding', 'gzip');
         res.end(gzipSync('hello compressed world'));
       }),
     );
-    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, transport: fetchTransport() }))));
     const response = await send(front.port, { path: '/x', headers: { 'accept-encoding': 'gzip' } });
     expect(response.body).toBe('hello compressed world');
     expect(response.headers['content-encoding']).toBeUndefined();
   });
+
+  it('on undici, passes a gzip-encoded body through untouched with its Content-Encoding and Content-Length', async () => {
+    const compressed = gzipSync('hello compressed world');
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.setHeader('content-encoding', 'gzip');
+        res.end(compressed);
+      }),
+    );
+    const transport = undiciTransport();
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, transport }))));
+    const response = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: front.port, path: '/x', agent: false, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
+    });
+    await transport.close();
+    expect(response.headers['content-encoding']).toBe('gzip');
+    expect(response.headers['content-length']).toBe(String(compressed.byteLength));
+    expect(gunzipSync(response.body).toString()).toBe('hello compressed world');
+  });
 });
 
 describe('redirects on uploads', () => {
-  it('answers 502 to a redirect of a streamed upload rather than buffering the body to replay it', async () => {
+  it('on fetch, answers 502 to a redirect of a streamed upload rather than buffering the body to replay it', async () => {
     const elsewhere = await track(recorder());
     const upstream = await track(
       recorder((_req, res) => {
@@ -181,9 +207,28 @@ describe('redirects on uploads', () => {
         res.end();
       }),
     );
-    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin }))));
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, transport: fetchTransport() }))));
     const response = await send(front.port, { path: '/upload', method: 'POST', body: 'payload' });
     expect(response.status).toBe(502);
+    expect(upstream.requests.map((r) => r.body)).toEqual(['payload']);
+    expect(elsewhere.requests).toEqual([]);
+  });
+
+  it('on undici, passes the redirect of a streamed upload to the client without following it', async () => {
+    const elsewhere = await track(recorder());
+    const upstream = await track(
+      recorder((_req, res) => {
+        res.statusCode = 307;
+        res.setHeader('location', `${elsewhere.origin}/moved`);
+        res.end();
+      }),
+    );
+    const transport = undiciTransport();
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, transport }))));
+    const response = await send(front.port, { path: '/upload', method: 'POST', body: 'payload' });
+    await transport.close();
+    expect(response.status).toBe(307);
+    expect(response.headers.location).toBe(`${elsewhere.origin}/moved`);
     expect(upstream.requests.map((r) => r.body)).toEqual(['payload']);
     expect(elsewhere.requests).toEqual([]);
   });

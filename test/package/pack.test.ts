@@ -163,6 +163,22 @@ describe('the packed package', () => {
     expect(esm.trim()).toBe('start,attempt,attemptEnd,finish,retry,outcome,budgetExhausted');
   }, 120_000);
 
+  it('resolves switchyard/http to the undici build on Node and to the fetch build on Bun and Deno', async () => {
+    const resolve = async (conditions: string[]) => {
+      const { stdout } = await run(
+        process.execPath,
+        [...conditions, '--input-type=module', '-e', "console.log(import.meta.resolve('switchyard/http'))"],
+        { cwd: join(dir, 'consumer') },
+      );
+      return stdout.trim().replace(/^.*\/dist\//, 'dist/');
+    };
+    expect(await resolve([])).toBe('dist/http.node.js');
+    expect(await resolve(['--conditions=bun'])).toBe('dist/http.js');
+    expect(await resolve(['--conditions=deno'])).toBe('dist/http.js');
+    const fetchBuild = await readFile(join(dir, 'consumer/node_modules/switchyard/dist/http.js'), 'utf8');
+    expect(fetchBuild).not.toMatch(/from ['"]undici['"]/);
+  });
+
   it('ships the ESM and CJS builds with their own type declarations', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));

@@ -45,7 +45,10 @@ function canonicalSegment(segment: string): string | undefined {
       i += 2;
       continue;
     }
-    const code = char.codePointAt(0)!;
+    // Read by code point, not by UTF-16 unit: each half of a surrogate pair on its own would
+    // encode as U+FFFD, so `/🍌` and `/%F0%9F%8D%8C` would differ (and every emoji would match
+    // every other). A lone surrogate still becomes U+FFFD, as in a URL parser.
+    const code = segment.codePointAt(i)!;
     if (code > 0xffff) {
       out += encodeChar(String.fromCodePoint(code));
       i += 1;

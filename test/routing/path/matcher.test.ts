@@ -285,3 +285,15 @@ describe('matching a web Request', () => {
     );
   });
 });
+
+describe('paths outside the Basic Multilingual Plane', () => {
+  const table: RouteTable = { '/🍌': 'https://banana.internal/', '/🍎': 'https://apple.internal/' };
+
+  it('matches an encoded emoji to the route written with it, and not to another emoji', () => {
+    expect(url(table, '/%F0%9F%8D%8C')).toBe('https://banana.internal/');
+    expect(url(table, '/🍌')).toBe('https://banana.internal/');
+    expect(url(table, '/🍎')).toBe('https://apple.internal/');
+    expect(url(table, '/🍇')).toBeNull();
+  });
+});
+

@@ -34,4 +34,14 @@ describe('normalizePath', () => {
   it('keeps one trailing slash', () => {
     expect(normalizePath('/a/b/')).toEqual({ ok: true, path: '/a/b/', search: '' });
   });
+
+  it('encodes characters outside the Basic Multilingual Plane by code point', () => {
+    expect(normalizePath('/🍌')).toEqual({ ok: true, path: '/%F0%9F%8D%8C', search: '' });
+    expect(normalizePath('/%f0%9f%8d%8c')).toEqual({ ok: true, path: '/%F0%9F%8D%8C', search: '' });
+    expect(normalizePath('/🍎')).not.toEqual(normalizePath('/🍌'));
+  });
+
+  it('encodes a lone surrogate as U+FFFD, as URL parsers do', () => {
+    expect(normalizePath('/a\ud83c')).toEqual({ ok: true, path: '/a%EF%BF%BD', search: '' });
+  });
 });

@@ -1,0 +1,304 @@
+import type { Clock } from '../_internal/clock.js';
+import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
+import { validHost } from './_host.js';
+import { isIp, normaliseAddress } from './_ip.js';
+import { joinPath, type Base } from './_path.js';
+import type { Transport, TransportHeaders, TransportResponse } from './transport/types.js';
+
+/** One client request, in the shape both the web and the Node front ends can produce cheaply. */
+export interface ForwardInput {
+  /** Upper-case method. */
+  method: string;
+  /** The raw path and query to forward. */
+  path: string;
+  /** Lower-case names, repeated fields combined. */
+  headers: Record<string, string>;
+  /** The client's Host header as sent; undefined when it sent none (HTTP/1.0). */
+  host: string | undefined;
+  proto: string;
+  clientAddress: string | undefined;
+  body: AsyncIterable<Uint8Array> | null;
+  /** The request as a web `Request`, built only when `onError` reads it. */
+  request(): Request;
+}
+
+/** The answer to send back: the upstream's, or the proxy's own error. */
+export interface ForwardOutput {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: AsyncIterable<Uint8Array> | string | null;
+  /** Releases an upstream body that will not be read to its end; never throws. */
+  cancel(): void;
+}
+
+/** What `onError` receives. `request` is built on first access. */
+export interface ForwardErrorState {
+  status: number;
+  error?: unknown;
+  url?: string;
+  readonly request: Request;
+}
+
+export interface ForwardConfig {
+  base: Base;
+  name: string;
+  timeoutMs: number;
+  forwarded: boolean;
+  maxHeaderBytes: number;
+  clock: Clock;
+  isTrusted: (address: string) => boolean;
+  /** Headers a client's `Connection` field may not remove. */
+  protect: ReadonlySet<string>;
+  onError: ((state: ForwardErrorState) => void) | undefined;
+  transport: () => Transport;
+}
+
+/**
+ * Forwards one request. The caller owns `controller` and aborts it when its client goes away; the
+ * proxy's timeout aborts it too. Never rejects.
+ */
+export type Forward = (input: ForwardInput, controller: AbortController) => Promise<ForwardOutput>;
+
+const MESSAGES: Record<number, string> = {
+  400: 'Bad request',
+  431: 'Request header fields too large',
+  499: 'Client closed request',
+  500: 'Proxy error',
+  502: 'Upstream unreachable',
+  504: 'Upstream timed out',
+};
+
+// The transport sets Host for the target; Expect is handled by the server in front.
+const REQUEST_DROP: ReadonlySet<string> = new Set(['host', 'expect']);
+
+/**
+ * Headers that upstreams and frameworks read as the client's address, the original host or the
+ * original path (IIS/Symfony/Laminas honour X-Original-URL and X-Rewrite-URL as the route); only a
+ * trusted proxy may send them.
+ */
+export const FORWARDING: readonly string[] = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-path',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-original-forwarded-for',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-forwarded-scheme',
+  'x-forwarded-ssl',
+  'x-forwarded-uri',
+  'x-host',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+];
+
+const NOOP = () => {};
+
+function quoteIfNeeded(value: string): string {
+  return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+function forwardedFor(address: string | undefined): string {
+  if (address === undefined) return 'unknown';
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+
+function validResponseHeaders(headers: TransportHeaders): boolean {
+  for (const name in headers) {
+    if (!isHeaderName(name)) return false;
+    const value = headers[name];
+    if (typeof value === 'string') {
+      if (!isHeaderValue(value)) return false;
+    } else if (value !== undefined && !value.every(isHeaderValue)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Passes a request body on chunk by chunk (no read-ahead), telling `waitingOn` whom the proxy is
+ * waiting for: the client while a read is pending, the upstream once it has a chunk to take or
+ * the body has ended. It never ends the client's body early: a Node request destroyed here would
+ * take the client's connection, and the answer, with it.
+ */
+async function* metered(
+  body: AsyncIterable<Uint8Array>,
+  waitingOn: (party: 'client' | 'upstream') => void,
+): AsyncGenerator<Uint8Array> {
+  const iterator = body[Symbol.asyncIterator]();
+  for (;;) {
+    waitingOn('client');
+    const chunk = await iterator.next();
+    waitingOn('upstream');
+    if (chunk.done) return;
+    yield chunk.value;
+  }
+}
+
+/** Builds the forwarding step of a proxy; see `createProxy` for the rules it applies. */
+export function createForward(config: ForwardConfig): Forward {
+  const { base, name, timeoutMs, forwarded, maxHeaderBytes, clock, isTrusted, protect, onError } = config;
+  const errorBody = (status: number) => JSON.stringify({ error: MESSAGES[status], target: name });
+
+  const fail = (status: number, input: ForwardInput, error?: unknown, url?: string): ForwardOutput => {
+    if (onError !== undefined) {
+      let request: Request | undefined;
+      const state = {
+        status,
+        ...(error === undefined ? {} : { error }),
+        ...(url === undefined ? {} : { url }),
+        get request() {
+          request ??= input.request();
+          return request;
+        },
+      };
+      try {
+        onError(state);
+      } catch {
+        // A logging hook must not change the answer.
+      }
+    }
+    return {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: errorBody(status),
+      cancel: NOOP,
+    };
+  };
+
+  const outgoingHeaders = (input: ForwardInput, client: string | undefined, hasBody: boolean) => {
+    const incoming = input.headers;
+    const trusted = client !== undefined && isTrusted(client);
+    const headers = withoutHopByHop(incoming, REQUEST_DROP, protect);
+    // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is wrong by definition and a proxy must
+    // remove it; without a body there is nothing for it to describe.
+    if (!hasBody || incoming['transfer-encoding'] !== undefined) delete headers['content-length'];
+    // A crafted Host is left out rather than forwarded: upstreams build links and redirects from
+    // it. No Host (HTTP/1.0) means no forwarded host: nothing is invented.
+    const host = validHost(input.host);
+    const proto = input.proto;
+    if (!trusted) for (const key of FORWARDING) delete headers[key];
+    const prior = (key: string) => (trusted ? incoming[key] : undefined);
+
+    const priorFor = prior('x-forwarded-for');
+    const chain = priorFor === undefined ? client : client === undefined ? priorFor : `${priorFor}, ${client}`;
+    if (chain !== undefined) headers['x-forwarded-for'] = chain;
+    const forwardedHost = prior('x-forwarded-host') ?? host;
+    if (forwardedHost !== undefined) headers['x-forwarded-host'] = forwardedHost;
+    headers['x-forwarded-proto'] = prior('x-forwarded-proto') ?? proto;
+    if (forwarded) {
+      const element = `for=${forwardedFor(client)}${host === undefined ? '' : `;host=${quoteIfNeeded(host)}`};proto=${proto}`;
+      const before = prior('forwarded');
+      headers.forwarded = before === undefined ? element : `${before}, ${element}`;
+    }
+    return headers;
+  };
+
+  const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
+    const status = upstream.status;
+    // RFC 9110 §15.6.3: an answer the proxy cannot pass on as a valid HTTP response is a 502.
+    if (!Number.isInteger(status) || status < 200 || status > 599 || !validResponseHeaders(upstream.headers)) {
+      upstream.cancel();
+      return fail(502, input, new Error(`Invalid upstream response (status ${status})`), href);
+    }
+    const headers = withoutHopByHop(upstream.headers);
+    if (upstream.headers['transfer-encoding'] !== undefined) delete headers['content-length'];
+    // 204, 205 and 304 never have content (RFC 9110 §15.3.5, §15.3.6, §15.4.5); a Content-Length
+    // copied from the upstream would make a keep-alive client wait for bytes that never come.
+    // For 205 the RFC's own way to say so is `Content-Length: 0`. A HEAD answer keeps its
+    // Content-Length: it describes the GET answer, which is what HEAD asks for (§9.3.2).
+    const nullStatus = status === 204 || status === 205 || status === 304;
+    if (nullStatus) delete headers['content-length'];
+    if (status === 205) headers['content-length'] = '0';
+    if (nullStatus || input.method === 'HEAD') {
+      upstream.cancel();
+      return { status, headers, body: null, cancel: NOOP };
+    }
+    return { status, headers, body: upstream.body, cancel: upstream.cancel };
+  };
+
+  return async (input, controller) => {
+    const url = joinPath(base, input.path);
+    if (url === undefined) return fail(400, input);
+    const href = url.href;
+    if (headerBytes(input.headers) > maxHeaderBytes) return fail(431, input, undefined, href);
+    for (const key in input.headers) {
+      if (!isHeaderName(key) || !isHeaderValue(input.headers[key]!)) return fail(400, input, undefined, href);
+    }
+    const address = input.clientAddress === undefined ? undefined : normaliseAddress(input.clientAddress);
+    const client = address !== undefined && isIp(address) ? address : undefined;
+    const method = input.method;
+    const hasBody = input.body !== null && method !== 'GET' && method !== 'HEAD';
+    const headers = outgoingHeaders(input, client, hasBody);
+
+    const signal = controller.signal;
+    if (signal.aborted) return fail(499, input, signal.reason, href);
+    // The timer runs only while the proxy waits on the upstream before its response headers:
+    // connecting, taking the next chunk of the upload, and from the upload's end to the headers.
+    // Waiting for a slow client to send its body is not the upstream's delay.
+    let timedOut = false;
+    let answered = false;
+    let timer: unknown;
+    const onTimeout = () => {
+      timedOut = true;
+      controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
+    };
+    const stopTimer = () => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+    };
+    const waitingOn = (party: 'client' | 'upstream') => {
+      stopTimer();
+      if (party === 'upstream' && !answered) timer = clock.setTimeout(onTimeout, timeoutMs);
+    };
+    waitingOn('upstream');
+
+    let upstream: TransportResponse;
+    try {
+      upstream = await config.transport().request({
+        url,
+        method,
+        headers,
+        body: hasBody ? metered(input.body!, waitingOn) : null,
+        signal,
+      });
+    } catch (error) {
+      answered = true;
+      stopTimer();
+      if (timedOut) return fail(504, input, error, href);
+      if (signal.aborted) return fail(499, input, error, href);
+      // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
+      return fail(error instanceof TypeError ? 502 : 500, input, error, href);
+    }
+    answered = true;
+    stopTimer();
+    try {
+      return answer(upstream, input, href);
+    } catch (error) {
+      upstream.cancel();
+      return fail(500, input, error, href);
+    }
+  };
+}
+
+const forwards = new WeakMap<object, Forward>();
+
+/** Remembers the forwarding step behind a proxy, so the Node adapter can skip web Request/Response. */
+export function registerForward(proxy: object, forward: Forward): void {
+  forwards.set(proxy, forward);
+}
+
+/** The forwarding step behind a proxy made by `createProxy`, if it is one. */
+export function forwardOf(proxy: object): Forward | undefined {
+  return forwards.get(proxy);
+}

@@ -1,0 +1,98 @@
+import { Agent, type Dispatcher } from 'undici';
+import { expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
+import type { Transport, TransportRequest, TransportResponse } from './types.js';
+
+/** Options of `undiciTransport`. */
+export interface UndiciTransportOptions {
+  /**
+   * Your own undici dispatcher (an `Agent`, `Pool`, `ProxyAgent`, or one with interceptors); it
+   * is not closed by `close()`. When set, `connections` and `pipelining` are ignored.
+   */
+  dispatcher?: Dispatcher;
+  /** Keep-alive connections per origin. @default 128 */
+  connections?: number;
+  /** Requests in flight per connection (HTTP/1.1 pipelining); 1 turns it off. @default 1 */
+  pipelining?: number;
+  /** How long an idle connection is kept open, in ms. @default 4_000 */
+  keepAliveTimeoutMs?: number;
+}
+
+const optionsSchema = v.object({
+  dispatcher: expected<Dispatcher>(
+    'an undici Dispatcher',
+    (v) => typeof v === 'object' && v !== null && typeof (v as Dispatcher).dispatch === 'function',
+  ).optional(),
+  connections: positiveInteger.optional(),
+  pipelining: positiveInteger.optional(),
+  keepAliveTimeoutMs: positiveInteger.optional(),
+});
+
+/**
+ * A transport over undici's `request()` with a keep-alive connection pool per origin: the default
+ * for `switchyard/http` on Node.
+ *
+ * Bodies stay Node streams (no web stream in the middle) and redirects are never followed. undici's
+ * own header and body timeouts are off: the caller's signal (the executor's deadline, the proxy's
+ * `timeoutMs`) bounds each request. `close()` closes the pool's connections.
+ *
+ * @example
+ * import { Agent } from 'undici';
+ * const transport = undiciTransport({ connections: 32 });
+ * const worker = httpWorker({ path: '/users', transport });
+ * // on shutdown
+ * await transport.close();
+ */
+export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
+  parseOptions(optionsSchema, options, 'undiciTransport');
+  const owned = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      connections: options.connections ?? 128,
+      pipelining: options.pipelining ?? 1,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+
+  const request = async (req: TransportRequest): Promise<TransportResponse> => {
+    let response: Dispatcher.ResponseData;
+    try {
+      // The dispatcher's own request(): undici's top-level request() parses the URL again and
+      // copies the options on every call.
+      response = await dispatcher.request({
+        origin: req.url.origin,
+        path: `${req.url.pathname}${req.url.search}`,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body as Dispatcher.DispatchOptions['body'],
+        signal: req.signal,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      if (req.signal.aborted) throw req.signal.reason;
+      if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') throw error;
+      // The same contract as fetch: whatever broke on the wire (refused, reset, a response that is
+      // not HTTP) is a TypeError, the original on `cause`.
+      throw new TypeError('The request failed', { cause: error });
+    }
+    const body = response.body;
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body,
+      // Reads what is left of a short body so the connection can be reused; a long one is cut
+      // off by undici and its connection closed.
+      cancel: () => void body.dump().catch(() => {}),
+    };
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    request,
+    close: () => {
+      closing ??= owned ? dispatcher.close() : Promise.resolve();
+      return closing;
+    },
+  };
+}
