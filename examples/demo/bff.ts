@@ -19,6 +19,7 @@ import {
   type StandardSchemaV1,
 } from '../../src/http/index.js';
 import type { DemoInstance } from './instances.js';
+import { scaled } from './timeScale.js';
 
 /**
  * The BFF (the seeds' hub): it knows, per user, which instances to call (a federation table read
@@ -140,11 +141,14 @@ export type SearchHit = z.infer<typeof groupSchema>;
 export type DashboardTile = z.infer<typeof tileSchema>;
 export type ProfilePart = z.infer<typeof profileSchema>;
 
-/** The BFF's settings, chosen so the demo's slow instance (600 ms) is slower than its timeout. */
+/**
+ * The BFF's settings, chosen so the demo's slow instance (600 ms) is slower than its timeout; all
+ * of them scale with `SWITCHYARD_DEMO_TIME_SCALE` (see timeScale.ts).
+ */
 export const BFF_POLICY = {
-  timeoutMs: 300,
-  deadlineMs: 2_000,
-  retry: { maxAttempts: 2, baseDelayMs: 50 },
+  timeoutMs: scaled(300),
+  deadlineMs: scaled(2_000),
+  retry: { maxAttempts: 2, baseDelayMs: scaled(50) },
 } as const;
 
 export interface Bff {

@@ -4,6 +4,7 @@ import { SEEDS, startInstance, type DemoInstance } from './instances.js';
 import { asTimeline, bold, dim, instanceTable, table, timelineFromTrace, waterfall, type Timeline } from './render.js';
 import { playShards } from './shards.js';
 import { playFederation } from './federation.js';
+import { scaled } from './timeScale.js';
 
 type Write = (line?: string) => void;
 
@@ -35,7 +36,7 @@ export async function startWorld(): Promise<World> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the instances' logs stop growing (a cancelled request is logged when its socket closes). */
-async function quietLogs(world: World, until: () => boolean = () => false, maxMs = 1_000): Promise<void> {
+async function quietLogs(world: World, until: () => boolean = () => false, maxMs = scaled(1_000)): Promise<void> {
   const size = () => world.instances.reduce((n, i) => n + i.log.length, 0);
   const start = Date.now();
   let seen = -1;
@@ -123,12 +124,12 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
 
   header(write, '2. Get group "acme-platform" — firstSuccess()');
   write(dim('cloud holds no such group (404); enterprise-conf may not look outside "events" (403);'));
-  write(dim('enterprise-acme holds it and answers a little later (80 ms), after the other two.'));
+  write(dim(`enterprise-acme holds it and answers a little later (${scaled(80)} ms), after the other two.`));
   write();
   const found = await play(
     world,
     (context) => fanout.runDetailed({ ...ops.getGroup, data: data({ id: 'acme-platform' }), context }),
-    { 'enterprise-acme': 'delay=80' },
+    { 'enterprise-acme': `delay=${scaled(80)}` },
   );
   show(write, world, found, (group) => [`result: ${group.name} (${group.id}) @ ${group.instance}`]);
 
@@ -137,11 +138,11 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
   show(write, world, hidden, (group) => [`result: ${group.name}`]);
 
   header(write, '3. Dashboard with enterprise-conf down and enterprise-acme slow — partialWithWarnings()');
-  write(dim(`enterprise-conf's server is closed; enterprise-acme takes 600 ms, its timeout is ${BFF_POLICY.timeoutMs} ms.`));
+  write(dim(`enterprise-conf's server is closed; enterprise-acme takes ${scaled(600)} ms, its timeout is ${BFF_POLICY.timeoutMs} ms.`));
   write();
   await world.byId('enterprise-conf').stop();
   const dashboard = await play(world, (context) => fanout.runDetailed({ ...ops.dashboard, data: data({}), context }), {
-    'enterprise-acme': 'delay=600',
+    'enterprise-acme': `delay=${scaled(600)}`,
   });
   await quietLogs(world);
   await world.byId('enterprise-conf').start();
@@ -153,25 +154,25 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
   ]);
 
   header(write, "4. Profile with the required instance failing — requireInstance('cloud', mergeAll())");
-  write(dim('cloud answers 503 twice (its body names an internal host); the others take 400 ms and are cancelled.'));
+  write(dim(`cloud answers 503 twice (its body names an internal host); the others take ${scaled(400)} ms and are cancelled.`));
   write();
   const profile = await play(world, (context) => fanout.runDetailed({ ...ops.profile, data: data({}), context }), {
     cloud: 'status=503',
-    'enterprise-acme': 'delay=400',
-    'enterprise-conf': 'delay=400',
+    'enterprise-acme': `delay=${scaled(400)}`,
+    'enterprise-conf': `delay=${scaled(400)}`,
   });
   await quietLogs(world);
   show(write, world, profile, (parts) => [`result: ${parts.length} parts`]);
 
-  header(write, '5. Caller aborts mid-flight (after 100 ms) — mergeAll()');
-  write(dim('every instance takes 1000 ms; the caller gives up after 100 ms.'));
+  header(write, `5. Caller aborts mid-flight (after ${scaled(100)} ms) — mergeAll()`);
+  write(dim(`every instance takes ${scaled(1000)} ms; the caller gives up after ${scaled(100)} ms.`));
   write();
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error('the user navigated away')), 100);
+  const timer = setTimeout(() => controller.abort(new Error('the user navigated away')), scaled(100));
   const aborted = await play(
     world,
     (context) => fanout.runDetailed({ ...ops.search, data: data({ q: 'eng' }), context, signal: controller.signal }),
-    { cloud: 'delay=1000', 'enterprise-acme': 'delay=1000', 'enterprise-conf': 'delay=1000' },
+    { cloud: `delay=${scaled(1000)}`, 'enterprise-acme': `delay=${scaled(1000)}`, 'enterprise-conf': `delay=${scaled(1000)}` },
   );
   clearTimeout(timer);
   const abortedLines = () => world.instances.filter((i) => i.log.some((e) => e.line.includes('client aborted'))).length;
@@ -187,7 +188,7 @@ export async function playScenarios(world: World, write: Write): Promise<void> {
     }),
   )) write(line);
   write();
-  write(`rejected with ${bold(code)} after ${aborted.ms} ms (the instances would have taken 1000 ms)`);
+  write(`rejected with ${bold(code)} after ${aborted.ms} ms (the instances would have taken ${scaled(1000)} ms)`);
   write(`instances that saw their request aborted: ${abortedLines()} of ${world.instances.length}`);
   write();
   write(dim('(the report of an aborted call comes from on.finish: the caller got ABORTED at once)'));

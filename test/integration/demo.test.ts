@@ -5,6 +5,14 @@ import { leftoverResources } from '../_support/resources.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * The demo's scenarios depend on the ratios of its durations (an 80 ms instance beats the 300 ms
+ * timeout, a 600 ms one does not), so running them five times slower keeps every outcome while
+ * giving a loaded machine 1.5 s, not 300 ms, to answer an attempt that must succeed.
+ */
+const TIME_SCALE = '5';
+const demoEnv = { ...process.env, NO_COLOR: '1', SWITCHYARD_DEMO_TIME_SCALE: TIME_SCALE };
+
 interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -14,12 +22,12 @@ interface Run {
 
 function runDemo(args: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'examples/demo/main.ts', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn('npx', ['tsx', 'examples/demo/main.ts', ...args], { cwd: root, env: demoEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(killer);
@@ -47,7 +55,7 @@ describe('npm run demo', () => {
   let run: Run;
   beforeAll(async () => {
     run = await runDemo();
-  }, 60_000);
+  }, 120_000);
 
   it('exits with code 0 after closing every instance', () => {
     expect(run.stderr.replace(/npm warn.*\n?/g, '')).toBe('');
@@ -78,6 +86,8 @@ describe('npm run demo', () => {
 
   it('returns a partial dashboard with warnings naming the down and the timed-out instance', () => {
     const text = section(run.stdout, '3');
+    // The scale reached the demo: its 300 ms timeout and 600 ms instance both ran five times slower.
+    expect(text).toContain('enterprise-acme takes 3000 ms, its timeout is 1500 ms.');
     expect(row(text, 'enterprise-conf')).toMatch(/error \(failed\)\s+\S+, refused\s+2/);
     expect(row(text, 'enterprise-acme')).toMatch(/error \(timeout\)\s+timeout, timeout\s+2/);
     expect(text).toContain('warnings: enterprise-acme unavailable (timeout); enterprise-conf unavailable (failed)');
@@ -134,7 +144,7 @@ describe('npm run demo -- --serve', () => {
     const before = process.getActiveResourcesInfo();
     const started = spawn(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts', '--serve'], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: demoEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
