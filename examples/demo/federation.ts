@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,19 +6,9 @@ import { createFanout, firstSuccess, httpStatusOf, isSwitchyardError, type Insta
 import { migrate, nodePools, postgresDirectory } from '../../src/postgres/index.js';
 import { federationRouter, tenantFrom, type FederationRouteState } from '../../src/routing/index.js';
 import { bold, dim, table } from './render.js';
+import { freePort } from '../shared/ports.js';
 
 type Write = (line?: string) => void;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

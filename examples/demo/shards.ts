@@ -15,6 +15,7 @@ import {
 import { filePolicyBackend } from '../../src/node/index.js';
 import { redisPolicyBackend } from '../../src/stores/redis/index.js';
 import { bold, dim, table } from './render.js';
+import { freePort } from '../shared/ports.js';
 
 type Write = (line?: string) => void;
 
@@ -46,17 +47,6 @@ async function startShard(id: string): Promise<ShardServer> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {

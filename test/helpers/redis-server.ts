@@ -4,13 +4,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { leftoverResources, leftoverResourcesSettled } from '../_support/resources.js';
 import { findRedisServer } from './findRedisServer.js';
+import { freePort } from '../../examples/shared/ports.js';
 
 export { leftoverResources };
 
@@ -23,17 +24,6 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** Stops the server and removes its temp dir. */
   dispose(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** One PING over a raw socket: true when the server answers +PONG. */
