@@ -4,7 +4,7 @@ import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
-import { checkTtl } from '../memory/checkTtl.js';
+import { checkTtl } from '../checkTtl.js';
 import type { Store } from '../types.js';
 import { loadIoredis } from './_loadIoredis.js';
 
