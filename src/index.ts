@@ -14,7 +14,7 @@ export {
   type OperationDefinition,
   type CallContext,
 } from './execute/createFanout.js';
-export { fanOut, type FanOutOptions } from './execute/fanOut.js';
+export { fanOutTo, type FanOutToOptions } from './execute/fanOutTo.js';
 export {
   DEFAULTS,
   type FanoutOptions,

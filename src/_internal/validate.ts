@@ -1,5 +1,4 @@
 import type { Clock } from './clock.js';
-import type { Store } from '../stores/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 // Option checks by hand instead of classic zod: zod costs ~90 KB gzipped in the core entry (and
@@ -271,16 +270,12 @@ export function parseOptions<T>(schema: Schema<T>, input: unknown, prefix = ''):
 }
 
 /** An object with every one of `methods` as a function (a structural check for extension points). */
-function hasMethods(value: unknown, methods: readonly string[]): boolean {
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
   return typeof value === 'object' && value !== null && methods.every((k) => typeof (value as Record<string, unknown>)[k] === 'function');
 }
 
 export const clockSchema = expected<Clock>('a Clock ({ now, setTimeout, clearTimeout })', (v) =>
   hasMethods(v, ['now', 'setTimeout', 'clearTimeout']),
-);
-
-export const storeSchema = expected<Store>('a Store ({ get, set, delete, deletePrefix })', (v) =>
-  hasMethods(v, ['get', 'set', 'delete', 'deletePrefix']),
 );
 
 /** A timer delay: setTimeout fires at once for delays past 2^31 - 1 ms, so larger ones are refused. */

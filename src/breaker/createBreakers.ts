@@ -1,3 +1,4 @@
+import { callHook } from '../_internal/callHook.js';
 import { systemClock } from '../_internal/clock.js';
 import { createCounter, type FailureCounter } from './_counter.js';
 import { resolveBreakerOptions } from './options.js';
@@ -44,13 +45,7 @@ const MAX_PENDING_WRITES = 64;
 const RANK: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 function call<K extends keyof BreakerHooks>(hooks: BreakerHooks | undefined, name: K, state: Parameters<NonNullable<BreakerHooks[K]>>[0]): void {
-  const hook = hooks?.[name] as ((s: typeof state) => void) | undefined;
-  if (hook === undefined) return;
-  try {
-    hook(state);
-  } catch {
-    // Observers must not change what the breakers decide.
-  }
+  callHook(hooks?.[name] as ((s: typeof state) => void) | undefined, state);
 }
 
 function parseRecord(raw: string | undefined): SharedRecord | undefined {

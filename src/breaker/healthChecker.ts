@@ -1,3 +1,5 @@
+import { withTimeout } from '../_internal/withTimeout.js';
+import { callHook } from '../_internal/callHook.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveNumber, ratio, v } from '../_internal/validate.js';
 import type { Instance } from '../router/types.js';
@@ -92,7 +94,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
   const instances = [...options.instances];
   const healthy = new Map<string, boolean>();
   const timers = new Map<string, unknown>();
-  const running = new Map<string, { controller: AbortController; timer: unknown }>();
+  const running = new Map<string, AbortController>();
   let run = 0;
   let started = false;
 
@@ -103,11 +105,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
     } catch {
       // A breaker registry that throws must not stop the checks.
     }
-    try {
-      options.on?.check?.(state);
-    } catch {
-      // Observers must not stop the checks.
-    }
+    callHook(options.on?.check, state);
   };
 
   const schedule = (instance: Instance, current: number) => {
@@ -123,34 +121,33 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
 
   const checkOnce = (instance: Instance, current: number) => {
     const controller = new AbortController();
-    const timer = clock.setTimeout(() => controller.abort(new HealthCheckTimeout('Health check timed out')), timeoutMs);
-    running.set(instance.id, { controller, timer });
-    let checked: Promise<boolean | void>;
-    try {
-      checked = options.check(instance, controller.signal);
-    } catch (error) {
-      checked = Promise.reject(error);
-    }
+    running.set(instance.id, controller);
     const finish = (state: HealthCheckState) => {
-      clock.clearTimeout(timer);
-      if (current !== run || running.get(instance.id)?.controller !== controller) return;
+      if (current !== run || running.get(instance.id) !== controller) return;
       running.delete(instance.id);
       // Frees the race's abort listener, and tells a check that ignored its signal it was abandoned.
       controller.abort(new HealthCheckTimeout('Health check finished'));
       report(state);
       schedule(instance, current);
     };
-    const timedOut = new Promise<'timeout'>((resolve) => controller.signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
-    void Promise.race([Promise.resolve(checked).then((ok) => ({ ok })), timedOut]).then(
-      (result) =>
+    // Aborting the controller (at `timeoutMs`, or on stop) ends the wait at once.
+    void withTimeout(() => options.check(instance, controller.signal), {
+      clock,
+      ms: timeoutMs,
+      signal: controller.signal,
+      onTimeout: () => {
+        const error = new HealthCheckTimeout('Health check timed out');
+        controller.abort(error);
+        return error;
+      },
+    }).then(
+      (ok) => finish(ok === false ? { instance, healthy: false, reason: 'unhealthy' } : { instance, healthy: true }),
+      (error: unknown) =>
         finish(
-          result === 'timeout'
+          controller.signal.aborted && controller.signal.reason === error
             ? { instance, healthy: false, reason: 'timeout' }
-            : result.ok === false
-              ? { instance, healthy: false, reason: 'unhealthy' }
-              : { instance, healthy: true },
+            : { instance, healthy: false, reason: 'error', error },
         ),
-      (error: unknown) => finish({ instance, healthy: false, reason: 'error', error }),
     );
   };
 
@@ -168,10 +165,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       timers.clear();
       const checks = [...running.values()];
       running.clear();
-      for (const { controller, timer } of checks) {
-        clock.clearTimeout(timer);
-        controller.abort(new HealthCheckTimeout('Health checks stopped'));
-      }
+      for (const controller of checks) controller.abort(new HealthCheckTimeout('Health checks stopped'));
     },
     isHealthy(instanceId) {
       return healthy.get(instanceId) ?? true;

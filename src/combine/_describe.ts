@@ -1,4 +1,4 @@
-import type { Outcome } from '../execute/types.js';
+import type { Outcome } from '../core/outcome.js';
 
 /** A client-safe category for an outcome: never the upstream message. */
 export function categoryOf(outcome: Outcome<unknown>): string {

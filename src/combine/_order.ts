@@ -1,4 +1,4 @@
-import type { Outcome, Responses } from '../execute/types.js';
+import type { Outcome, Responses } from '../core/outcome.js';
 
 /** How merging strategies order what they combine. */
 export type MergeOrder = 'router' | 'settle';

@@ -1,5 +1,5 @@
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import type { Outcome, Responses } from '../execute/types.js';
+import type { Outcome, Responses } from '../core/outcome.js';
 import { describeOutcomes } from './_describe.js';
 import { generic, type GenericStrategy, type TypeLambda } from './types.js';
 

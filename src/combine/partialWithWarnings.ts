@@ -1,5 +1,5 @@
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import type { Outcome, Responses } from '../execute/types.js';
+import type { Outcome, Responses } from '../core/outcome.js';
 import { categoryOf, describeOutcomes, flatten, type Flatten } from './_describe.js';
 import { inOrder, type MergeOrder } from './_order.js';
 import { generic, type GenericStrategy, type TypeLambda } from './types.js';

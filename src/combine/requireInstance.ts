@@ -1,5 +1,5 @@
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import type { Outcome, Responses } from '../execute/types.js';
+import type { Outcome, Responses } from '../core/outcome.js';
 import { categoryOf } from './_describe.js';
 import type { SameResult } from './firstSuccess.js';
 import { generic, type GenericStrategy, type ResultOf, type Strategy, type TypeLambda } from './types.js';

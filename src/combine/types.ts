@@ -1,4 +1,4 @@
-import type { Outcome, Responses } from '../execute/types.js';
+import type { Outcome, Responses } from '../core/outcome.js';
 
 /**
  * Combines the outcomes of one call into one value.

@@ -1,3 +1,5 @@
+import { withTimeout } from '../_internal/withTimeout.js';
+import { callHook } from '../_internal/callHook.js';
 import { systemClock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
@@ -192,13 +194,7 @@ export function createDedup(options: DedupOptions = {}): Dedup {
   let storeUnavailableUntil = 0;
 
   function emit<K extends keyof DedupHooks>(name: K, state: Parameters<NonNullable<DedupHooks[K]>>[0]): void {
-    const hook = hooks[name] as ((state: unknown) => void) | undefined;
-    if (!hook) return;
-    try {
-      hook(state);
-    } catch {
-      // A hook is for observation; it must not change the outcome of a call.
-    }
+    callHook(hooks[name] as ((s: typeof state) => void) | undefined, state);
   }
 
   /** Runs one store call, bounded by `storeTimeoutMs`; failures are reported and never thrown. */
@@ -213,38 +209,31 @@ export function createDedup(options: DedupOptions = {}): Dedup {
         },
       );
     }
-    return new Promise((resolve) => {
-      let done = false;
-      const fail = (timedOut: boolean, error: unknown) => {
-        done = true;
-        storeUnavailableUntil = clock.now() + storeRetryMs;
-        emit('storeError', { operation, phase, timedOut, error });
-        resolve(SKIPPED);
-      };
-      const timer = clock.setTimeout(() => {
-        if (!done) fail(true, new SwitchyardError('UPSTREAM_ERROR', `The store did not answer within ${storeTimeoutMs} ms`));
-      }, storeTimeoutMs);
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          if (done) return;
-          done = true;
-          clock.clearTimeout(timer);
-          storeUnavailableUntil = 0;
-          resolve({ ok: true, value });
-        },
-        (error: unknown) => {
-          if (done) return;
-          clock.clearTimeout(timer);
-          fail(false, error);
-        },
-      );
-    });
+    let timedOut = false;
+    const fail = (error: unknown) => {
+      storeUnavailableUntil = clock.now() + storeRetryMs;
+      emit('storeError', { operation, phase, timedOut, error });
+    };
+    return withTimeout(call, {
+      clock,
+      ms: storeTimeoutMs,
+      onTimeout: () => {
+        // Marked at the moment it happens, not a tick later.
+        timedOut = true;
+        const error = new SwitchyardError('UPSTREAM_ERROR', `The store did not answer within ${storeTimeoutMs} ms`);
+        fail(error);
+        return error;
+      },
+    }).then(
+      (value): StoreResult<T> => {
+        storeUnavailableUntil = 0;
+        return { ok: true, value };
+      },
+      (error: unknown) => {
+        if (!timedOut) fail(error);
+        return SKIPPED;
+      },
+    );
   }
 
   async function readCache(cache: CacheTarget): Promise<CacheRead> {

@@ -1,5 +1,6 @@
 import type { Clock } from '../_internal/clock.js';
-import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, storeSchema, v } from '../_internal/validate.js';
+import { clockSchema, expected, fn, nonNegativeNumber, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
+import { storeSchema } from '../stores/storeSchema.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Store } from '../stores/types.js';
 import type { DedupHooks } from './hooks.js';

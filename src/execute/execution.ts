@@ -109,7 +109,7 @@ function replicasOf(instance: Instance): Instance[] {
 /**
  * Runs one call: route, admit through breakers, call every instance under the shared deadline,
  * let the strategy see outcomes as they settle, and combine. Internal: the public edge is
- * `createFanout` / `fanOut`.
+ * `createFanout` / `fanOutTo`.
  */
 /** A classifier that throws must not strand the call: its failure counts as a permanent error. */
 function classifySafely(classify: Classifier, input: Parameters<Classifier>[0]): Classification {

@@ -1,3 +1,4 @@
+import { callEach, callHook } from '../_internal/callHook.js';
 import type { Instance } from '../router/types.js';
 import type { AttemptReport, FanoutReport } from './report.js';
 import type { Outcome, Responses } from './types.js';
@@ -97,18 +98,13 @@ export interface FanoutHooks {
   budgetExhausted?(state: BudgetExhaustedState): void;
 }
 
+/** Calls the fanout hook `name` if it is set; what it throws is dropped (see `callHook`). */
 export function emit<K extends keyof FanoutHooks>(
   hooks: FanoutHooks | undefined,
   name: K,
   state: Parameters<NonNullable<FanoutHooks[K]>>[0],
 ): void {
-  const hook = hooks?.[name] as ((s: typeof state) => void) | undefined;
-  if (hook === undefined) return;
-  try {
-    hook(state);
-  } catch {
-    // Observers must not change the result of a call.
-  }
+  callHook(hooks?.[name] as ((s: typeof state) => void) | undefined, state);
 }
 
 type HookSet = { [name: string]: ((state: never) => void) | undefined };
@@ -129,15 +125,7 @@ export function composeHooks<H extends object>(...sets: ReadonlyArray<H | undefi
   const composed: Record<string, (state: never) => void> = {};
   for (const name of names) {
     const hooks = present.map((set) => set[name]).filter((hook): hook is (state: never) => void => typeof hook === 'function');
-    composed[name] = (state) => {
-      for (const hook of hooks) {
-        try {
-          hook(state);
-        } catch {
-          // One observer's bug must not hide the call from the others.
-        }
-      }
-    };
+    composed[name] = (state) => callEach(hooks, state);
   }
   return composed as H;
 }

@@ -28,7 +28,7 @@ export interface HedgeOptions {
   delayMs?: number;
   /**
    * Adaptive: start the backup at this latency percentile (0..1) observed per instance and
-   * operation. Needs a fanout: the standalone `fanOut` keeps no history and rejects it.
+   * operation. Needs a fanout: the standalone `fanOutTo` keeps no history and rejects it.
    */
   percentile?: number;
   /** Samples kept per instance and operation for `percentile`. @default 100 */

@@ -1,4 +1,4 @@
-import type { Instance } from '../router/types.js';
+import type { Instance } from '../core/instance.js';
 
 /** Everything a worker gets for one attempt on one instance. */
 export interface WorkerCall<Data = unknown, Ctx = unknown> {
@@ -47,56 +47,4 @@ export interface WorkerTraits {
   readonly refreshCredentials?: (instance: Instance, error: unknown) => Promise<void> | void;
 }
 
-export interface Success<T> {
-  status: 'success';
-  instance: Instance;
-  data: T;
-  attempts: number;
-  durationMs: number;
-}
-export interface Unauthorized {
-  status: 'unauthorized';
-  instance: Instance;
-  error: unknown;
-  attempts: number;
-  durationMs: number;
-}
-export interface NotFound {
-  status: 'not-found';
-  instance: Instance;
-  error: unknown;
-  attempts: number;
-  durationMs: number;
-}
-export interface Failure {
-  status: 'error';
-  instance: Instance;
-  error: unknown;
-  attempts: number;
-  durationMs: number;
-  /** `unauthenticated`: the instance refused the BFF's own credential (401), even after a refresh. */
-  reason: 'timeout' | 'failed' | 'unauthenticated';
-}
-export interface Skipped {
-  status: 'skipped';
-  instance: Instance;
-  reason: 'circuit-open' | 'cancelled' | 'deadline';
-}
-
-/** The typed result of calling one instance. */
-export type Outcome<T> = Success<T> | Unauthorized | NotFound | Failure | Skipped;
-
-/** All outcomes of one call, in settle order and by category. */
-export interface Responses<T> {
-  all: Outcome<T>[];
-  /**
-   * The instances the router chose, in its order; strategies that merge use it to give the same
-   * order on every call. Absent on hand-built responses (they then merge in settle order).
-   */
-  routed?: readonly Instance[] | undefined;
-  successes: Success<T>[];
-  unauthorized: Unauthorized[];
-  notFound: NotFound[];
-  errors: Failure[];
-  skipped: Skipped[];
-}
+export type { Failure, NotFound, Outcome, Responses, Skipped, Success, Unauthorized } from '../core/outcome.js';

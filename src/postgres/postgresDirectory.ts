@@ -1,3 +1,4 @@
+import { callEach, callHook } from '../_internal/callHook.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, timerMs, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
@@ -114,13 +115,6 @@ const NODE_COLUMNS = 'node_id, region, url, database_url, status, priority, meta
 /** The row key the notify trigger sends: `\n` before each row-key column. */
 const rowKey = (...parts: string[]) => parts.map((part) => `\n${part}`).join('');
 
-function callHook<S>(hook: ((state: S) => void) | undefined, state: S): void {
-  try {
-    hook?.(state);
-  } catch {
-    // A logging hook must not change routing.
-  }
-}
 
 /**
  * Creates a {@link FederationDirectory} over the `federation_nodes`, `tenant_federation_map` and
@@ -209,15 +203,7 @@ export function postgresDirectory(options: PostgresDirectoryOptions): PostgresDi
     },
   });
 
-  const emit = (change: DirectoryChange) => {
-    for (const watcher of [...watchers]) {
-      try {
-        watcher(change);
-      } catch {
-        // One watcher's failure must not keep the change from the others.
-      }
-    }
-  };
+  const emit = (change: DirectoryChange) => callEach(watchers, change);
 
   const onNotification = (note: DirectoryNotification) => {
     const change = { key: note.key, row: note.row, version: note.version, deleted: note.op === 'DELETE' };

@@ -1,3 +1,4 @@
+import { callEach, callHook } from '../_internal/callHook.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, timerMs, v } from '../_internal/validate.js';
 import type { RouteTable } from '../routing/path/types.js';
@@ -69,15 +70,8 @@ export function postgresRouteTables(options: PostgresRouteTablesOptions): Postgr
   // Version of the row each key's last load read; -1 when the key had no row.
   const loaded = new Map<string, number>();
 
-  const tell = (key: string) => {
-    for (const router of [...routers]) {
-      try {
-        router.invalidate(key);
-      } catch {
-        // One router's failure must not keep the change from the others.
-      }
-    }
-  };
+  // One router's failure must not keep the change from the others.
+  const tell = (key: string) => callEach(Array.from(routers, (router) => (k: string) => router.invalidate(k)), key);
 
   const listener = startListener({
     pool,
@@ -90,21 +84,13 @@ export function postgresRouteTables(options: PostgresRouteTablesOptions): Postgr
       const late = note.op === 'DELETE' ? version === -1 : version !== undefined && version >= note.version;
       if (late) return;
       tell(note.key);
-      try {
-        on?.invalidate?.({ key: note.key, version: note.version });
-      } catch {
-        // A logging hook must not change routing.
-      }
+      callHook(on?.invalidate, { key: note.key, version: note.version });
     },
     async connected(reconnect) {
       if (reconnect) for (const key of loaded.keys()) tell(key);
     },
     error(error) {
-      try {
-        on?.listenError?.({ error });
-      } catch {
-        // A logging hook must not change routing.
-      }
+      callHook(on?.listenError, { error });
     },
   });
 

@@ -71,7 +71,7 @@ function uniqueIds(instances: readonly Instance[]): boolean {
 }
 
 /**
- * {@link validateInstances} for lists checked on every call (a router's answer, `fanOut`'s
+ * {@link validateInstances} for lists checked on every call (a router's answer, `fanOutTo`'s
  * instances): an instance object that passed once is trusted afterwards, so a call only pays for
  * the id check. (An instance object mutated after it was first checked is not checked again.)
  */

@@ -95,7 +95,7 @@ const schema = v
  *
  * @example
  * const { instances, worker } = fakeInstances({ count: 100, seed: 1, latency: { baseMs: 10, slowProbability: 0.01, slowExtraMs: 1_000 } });
- * const responses = await fanOut(instances, worker, { timeoutMs: 2_000 });
+ * const responses = await fanOutTo(instances, worker, { timeoutMs: 2_000 });
  */
 export function fakeInstances<T = FakeResult>(options: FakeInstancesOptions<T>): FakeInstances<T> {
   parseOptions(schema, options);

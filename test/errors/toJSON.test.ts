@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fanOut, firstSuccess, SwitchyardError } from '../../src/index.js';
+import { fanOutTo, firstSuccess, SwitchyardError } from '../../src/index.js';
 
 const failing = async () => {
   throw new Error('db down: password=hunter2 at http://10.0.0.1/x');
@@ -7,7 +7,7 @@ const failing = async () => {
 
 describe('toJSON', () => {
   it('gives a client the code and a generic message, without instance ids or upstream text', async () => {
-    const error = await fanOut([{ id: 'cloud' }, { id: 'enterprise-acme' }], failing, { strategy: firstSuccess(), retry: false }).catch((e: SwitchyardError) => e);
+    const error = await fanOutTo([{ id: 'cloud' }, { id: 'enterprise-acme' }], failing, { strategy: firstSuccess(), retry: false }).catch((e: SwitchyardError) => e);
     expect(error.message).toContain('enterprise-acme');
     expect(error.toJSON()).toEqual({ name: 'SwitchyardError', code: 'ALL_FAILED', message: 'No instance could answer the request' });
     expect(JSON.stringify(error)).not.toMatch(/enterprise-acme|hunter2|10\.0\.0\.1/);

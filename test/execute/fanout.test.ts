@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createFanout,
   defineStrategy,
-  fanOut,
+  fanOutTo,
   firstSuccess,
   isSwitchyardError,
   mergeAll,
@@ -224,7 +224,7 @@ describe('concurrency', () => {
       running -= 1;
       return 1;
     };
-    const responses = await settle(fanOut(instances, worker, { concurrency: 3 }));
+    const responses = await settle(fanOutTo(instances, worker, { concurrency: 3 }));
     expect(peak).toBe(3);
     expect(responses.successes).toHaveLength(10);
   });

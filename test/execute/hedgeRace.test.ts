@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFanout, fanOut, firstSuccess, staticRouter, type Instance, type WorkerCall } from '../../src/index.js';
+import { createFanout, fanOutTo, firstSuccess, staticRouter, type Instance, type WorkerCall } from '../../src/index.js';
 import { expectNothingLeft, StatusError, wait } from '../_support/instances.js';
 
 beforeEach(() => vi.useFakeTimers());
@@ -80,10 +80,10 @@ describe('the hedge race', () => {
   });
 });
 
-describe('fanOut and adaptive hedging', () => {
+describe('fanOutTo and adaptive hedging', () => {
   it('rejects hedge.percentile with INVALID_CONFIG saying it keeps no latency history', async () => {
     const worker = async () => 'x';
-    await expect(fanOut([{ id: 'a' }], worker, { hedge: { percentile: 0.95 } })).rejects.toMatchObject({
+    await expect(fanOutTo([{ id: 'a' }], worker, { hedge: { percentile: 0.95 } })).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
       message: expect.stringContaining('keeps no latency history'),
     });
@@ -94,7 +94,7 @@ describe('fanOut and adaptive hedging', () => {
       await wait(call.hedge ? 10 : 1000, call.signal);
       return call.hedge ? 'hedge' : 'primary';
     };
-    const promise = fanOut([{ id: 'a' }], worker, { hedge: { delayMs: 50 }, strategy: firstSuccess() });
+    const promise = fanOutTo([{ id: 'a' }], worker, { hedge: { delayMs: 50 }, strategy: firstSuccess() });
     await vi.advanceTimersByTimeAsync(100);
     await expect(promise).resolves.toBe('hedge');
     expectNothingLeft();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFanout, fanOut, mergeAll, staticRouter, type Instance } from '../../src/index.js';
+import { createFanout, fanOutTo, mergeAll, staticRouter, type Instance } from '../../src/index.js';
 
 const instances: Instance[] = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
 
@@ -25,9 +25,9 @@ describe('hook states', () => {
     ]);
   });
 
-  it('carry the context given to a standalone fanOut', async () => {
+  it('carry the context given to a standalone fanOutTo', async () => {
     const contexts: unknown[] = [];
-    await fanOut(instances, async (i) => i.id, { context: { user: 'u1' }, on: { outcome: (state) => contexts.push(state.context) } });
+    await fanOutTo(instances, async (i) => i.id, { context: { user: 'u1' }, on: { outcome: (state) => contexts.push(state.context) } });
     expect(contexts).toEqual([{ user: 'u1' }, { user: 'u1' }]);
   });
 });

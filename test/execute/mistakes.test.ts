@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBreakers, createDedup, createFanout, fanOut, firstSuccess, mergeAll, staticRouter, type Instance } from '../../src/index.js';
+import { createBreakers, createDedup, createFanout, fanOutTo, firstSuccess, mergeAll, staticRouter, type Instance } from '../../src/index.js';
 import { createProxy, httpWorker } from '../../src/http/index.js';
 import { cloud, expectNothingLeft, ok, scripted, seedInstances } from '../_support/instances.js';
 
@@ -99,8 +99,8 @@ describe('instances given at creation', () => {
     });
   });
 
-  it('rejects duplicate ids in fanOut', async () => {
-    expect(await rejection(fanOut([cloud, cloud], worker))).toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `instances.1.id` to be unique, got "cloud" twice' });
+  it('rejects duplicate ids in fanOutTo', async () => {
+    expect(await rejection(fanOutTo([cloud, cloud], worker))).toMatchObject({ code: 'INVALID_CONFIG', message: 'Expected `instances.1.id` to be unique, got "cloud" twice' });
   });
 });
 
@@ -117,8 +117,8 @@ describe('unknown option keys', () => {
     );
   });
 
-  it('rejects an unknown key in fanOut options', async () => {
-    expect(await rejection(fanOut(seedInstances, worker, { deadline: 100 } as never))).toMatchObject({
+  it('rejects an unknown key in fanOutTo options', async () => {
+    expect(await rejection(fanOutTo(seedInstances, worker, { deadline: 100 } as never))).toMatchObject({
       code: 'INVALID_CONFIG',
       message: 'Unknown option `deadline`; did you mean `deadlineMs`?',
     });

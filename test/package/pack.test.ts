@@ -12,23 +12,23 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Both module formats, tried by a consumer in a fresh project: a merge and a typed error. */
 const ESM = `
-import { fanOut, mergeAll, firstSuccess, isSwitchyardError } from 'switchyard';
+import { fanOutTo, mergeAll, firstSuccess, isSwitchyardError } from 'switchyard';
 const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
-const merged = await fanOut(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
+const merged = await fanOutTo(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
 console.log(JSON.stringify(merged.sort()));
 const notFound = Object.assign(new Error('no'), { status: 404 });
-await fanOut(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
+await fanOutTo(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
 console.log(import.meta.resolve('switchyard').endsWith('/dist/index.js'));
 `;
 
 const CJS = `
-const { fanOut, mergeAll, firstSuccess, isSwitchyardError } = require('switchyard');
+const { fanOutTo, mergeAll, firstSuccess, isSwitchyardError } = require('switchyard');
 const instances = [{ id: 'cloud' }, { id: 'enterprise-acme' }];
 (async () => {
-  const merged = await fanOut(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
+  const merged = await fanOutTo(instances, async (instance) => [instance.id + ':a', instance.id + ':b'], { strategy: mergeAll() });
   console.log(JSON.stringify(merged.sort()));
   const notFound = Object.assign(new Error('no'), { status: 404 });
-  await fanOut(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
+  await fanOutTo(instances, async () => { throw notFound; }, { strategy: firstSuccess() }).catch((e) => console.log(isSwitchyardError(e) ? e.code : 'not a SwitchyardError'));
   console.log(require.resolve('switchyard').endsWith('/dist/index.cjs'));
 })();
 `;

@@ -3,7 +3,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
   createFanout,
-  fanOut,
+  fanOutTo,
   firstSuccess,
   lookupRouter,
   mergeAll,
@@ -111,8 +111,8 @@ describe('context inferred per call when the fanout does not fix it', () => {
     expectTypeOf(groups).resolves.toEqualTypeOf<Group[]>();
   });
 
-  it('types fanOut workers from its data and context options', () => {
-    void fanOut(
+  it('types fanOutTo workers from its data and context options', () => {
+    void fanOutTo(
       instances,
       async (_instance, call) => {
         expectTypeOf(call.context).toEqualTypeOf<AppCtx>();

@@ -1,3 +1,4 @@
+import { callHook } from '../../_internal/callHook.js';
 import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from '../../router/types.js';
@@ -62,13 +63,6 @@ const optionsSchema = v.object({
   on: v.object({ route: fn().optional(), fallback: fn().optional(), failover: fn().optional() }).optional(),
 });
 
-function callHook(hook: ((state: FederationRouteState) => void) | undefined, state: FederationRouteState): void {
-  try {
-    hook?.(state);
-  } catch {
-    // A logging hook must not change routing.
-  }
-}
 
 function unavailable(what: string, error: unknown): SwitchyardError {
   // The directory's own error (it may name a database host) stays on `cause`.

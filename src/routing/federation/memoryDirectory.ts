@@ -1,3 +1,4 @@
+import { callEach } from '../../_internal/callHook.js';
 import { parseOptions, v } from '../../_internal/validate.js';
 import { nodeSchema, placementSchema } from './schema.js';
 import type { DirectoryChange, FederationDirectory, FederationNode, TenantPlacement } from './types.js';
@@ -60,15 +61,7 @@ export function memoryDirectory(options: MemoryDirectoryOptions = {}): MemoryDir
   for (const node of options.nodes ?? []) nodes.set(node.id, freeze(node));
   for (const placement of options.tenants ?? []) tenants.set(placement.tenantId, freeze(placement));
 
-  const emit = (change: DirectoryChange) => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch {
-        // One watcher's failure must not keep the change from the others.
-      }
-    }
-  };
+  const emit = (change: DirectoryChange) => callEach(listeners, change);
 
   return {
     tenant: (tenantId) => tenants.get(tenantId),

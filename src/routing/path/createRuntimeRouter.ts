@@ -1,3 +1,5 @@
+import { withTimeout } from '../../_internal/withTimeout.js';
+import { callHook } from '../../_internal/callHook.js';
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs, v } from '../../_internal/validate.js';
@@ -227,13 +229,6 @@ function pathOf(url: string): string {
   return `${parsed.pathname}${parsed.search}`;
 }
 
-function callHook<S>(hook: ((state: S) => void) | undefined, state: S): void {
-  try {
-    hook?.(state);
-  } catch {
-    // A logging hook must not change routing.
-  }
-}
 
 /**
  * Creates the runtime router of the seed: per-key route tables (per function, per tenant) loaded
@@ -298,36 +293,15 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
 
   /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
   const loadWithin = (key: string, controller: AbortController): Promise<RouteTable | null | undefined> =>
-    new Promise((resolve, reject) => {
-      const timer = clock.setTimeout(() => {
-        controller.abort(new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`));
-      }, loadTimeoutMs);
-      const onAbort = () => {
-        clock.clearTimeout(timer);
-        reject(controller.signal.reason);
-      };
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        clock.clearTimeout(timer);
-        controller.signal.removeEventListener('abort', onAbort);
-      };
-      let pending: Promise<RouteTable | null | undefined>;
-      try {
-        pending = Promise.resolve(options.load(key, { signal: controller.signal }));
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      // Settling after the timeout is a no-op; a late rejection is handled here, not left unhandled.
-      pending.then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
-      );
+    withTimeout(() => options.load(key, { signal: controller.signal }), {
+      clock,
+      ms: loadTimeoutMs,
+      signal: controller.signal,
+      onTimeout: () => {
+        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`);
+        controller.abort(error);
+        return error;
+      },
     });
 
   const startLoad = (key: string): Flight => {

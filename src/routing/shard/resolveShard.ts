@@ -1,4 +1,4 @@
-import type { Policy } from '../policy/types.js';
+import type { Policy } from './policyTypes.js';
 import { fnv1a64Into, halves } from './hashKey.js';
 import { jump32 } from './jumpHash.js';
 import { pickPrepared, prepareNodes, type PreparedNodes } from './rendezvousHash.js';

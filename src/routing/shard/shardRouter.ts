@@ -2,7 +2,7 @@ import { callHook } from '../../_internal/callHook.js';
 import { expected, fn, parseOptions, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from '../../router/types.js';
-import type { Policy } from '../policy/types.js';
+import type { Policy } from './policyTypes.js';
 import { resolveShard, type ShardKey, type ShardVia } from './resolveShard.js';
 import type { SessionAffinity } from './sessionAffinity.js';
 

@@ -1,3 +1,6 @@
+import { withTimeout } from '../../_internal/withTimeout.js';
+import { systemClock } from '../../_internal/clock.js';
+import { callEach, callHook } from '../../_internal/callHook.js';
 import type { Redis, RedisOptions } from 'ioredis';
 import { expected, fn, parseOptions, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
@@ -97,13 +100,7 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
     channel: `${prefix}policy:changes`,
   };
   const onConnectionError = options.on?.connectionError;
-  const report = (error: unknown) => {
-    try {
-      onConnectionError?.({ error });
-    } catch {
-      // Observation only.
-    }
-  };
+  const report = (error: unknown) => callHook(onConnectionError, { error });
 
   async function createClient(): Promise<Redis> {
     const { Redis: Client } = await loadIoredis();
@@ -127,32 +124,22 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
 
   function bounded<T>(command: (client: Redis) => Promise<T>, name: string): Promise<T> {
     if (closed) return Promise.reject(new SwitchyardError('UPSTREAM_ERROR', 'The Redis policy backend is closed'));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
-      clientReady.then(async (client) => {
-        if (client.status !== 'ready' && owned) await readyOf(client);
-        return command(client);
-      }).then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return withTimeout(
+      () =>
+        clientReady.then(async (client) => {
+          if (client.status !== 'ready' && owned) await readyOf(client);
+          return command(client);
+        }),
+      {
+        clock: systemClock,
+        ms: commandTimeoutMs,
+        onTimeout: () => new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms`),
+      },
+    );
   }
 
   function notify(): void {
-    for (const listener of [...listeners]) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
+    callEach(listeners, undefined);
   }
 
   async function subscribe(): Promise<void> {

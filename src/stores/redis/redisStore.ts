@@ -1,8 +1,10 @@
+import { withTimeout } from '../../_internal/withTimeout.js';
+import { callHook } from '../../_internal/callHook.js';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, v } from '../../_internal/validate.js';
 import { SwitchyardError } from '../../errors/SwitchyardError.js';
-import { checkTtl } from '../memory/checkTtl.js';
+import { checkTtl } from '../checkTtl.js';
 import type { Store } from '../types.js';
 import { loadIoredis } from './_loadIoredis.js';
 
@@ -166,13 +168,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   ) as Redis;
   const cluster = isCluster(client as Redis | Cluster) ? (client as unknown as Cluster) : undefined;
   if (owned) {
-    client.on('error', (error: unknown) => {
-      try {
-        parsed.on?.connectionError?.({ error });
-      } catch {
-        // Observation only.
-      }
-    });
+    client.on('error', (error: unknown) => callHook(parsed.on?.connectionError, { error }));
   }
   let closed = false;
   // Until the first connection, commands wait for it; after it, they fail at once while Redis is down.
@@ -216,29 +212,17 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     if (closed) return Promise.reject(closedError());
     if (client.status === 'ready') everReady = true;
     const firstConnection = everReady ? undefined : connected();
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const timer = clock.setTimeout(() => {
-        done = true;
+    let timedOut = false;
+    // A command whose caller gave up while the client was connecting is never sent.
+    const send = () => (timedOut ? new Promise<T>(() => {}) : command(client));
+    return withTimeout(() => (firstConnection ? firstConnection.then(send) : Promise.resolve().then(send)), {
+      clock,
+      ms: commandTimeoutMs,
+      onTimeout: () => {
+        timedOut = true;
         const detail = firstConnection && !everReady ? ' (not connected yet)' : '';
-        reject(new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms${detail}`));
-      }, commandTimeoutMs);
-      // A command whose caller gave up while the client was connecting is never sent.
-      const send = () => (done ? new Promise<T>(() => {}) : command(client));
-      (firstConnection ? firstConnection.then(send) : Promise.resolve().then(send)).then(
-        (value) => {
-          if (done) return;
-          done = true;
-          clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (done) return;
-          done = true;
-          clock.clearTimeout(timer);
-          reject(error);
-        },
-      );
+        return new SwitchyardError('UPSTREAM_ERROR', `Redis ${name} did not answer within ${commandTimeoutMs} ms${detail}`);
+      },
     });
   }
 
@@ -309,9 +293,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         client.off('end', onEnd);
         return;
       }
-      let timer: unknown;
-      await Promise.race([ended, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, 2_000)))]);
-      clock.clearTimeout(timer);
+      // Waits for the end at most 2 s; a client that never reports it is left behind.
+      await withTimeout(() => ended, { clock, ms: 2_000, onTimeout: () => undefined }).catch(() => {});
     },
   };
 }

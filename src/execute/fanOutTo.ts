@@ -11,9 +11,9 @@ import { executionSchema, type ExecutionOptions } from './options.js';
 import type { Responses, Worker } from './types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
-/** Options of a standalone `fanOut`. */
-export interface FanOutOptions<Data, Ctx> extends ExecutionOptions {
-  /** Names the call in hooks and errors. @default 'fanOut' */
+/** Options of a standalone `fanOutTo`. */
+export interface FanOutToOptions<Data, Ctx> extends ExecutionOptions {
+  /** Names the call in hooks and errors. @default 'fanOutTo' */
   operation?: string;
   data?: Data;
   context?: Ctx;
@@ -40,21 +40,28 @@ const optionsSchema = executionSchema.extend({
  * instances at hand and no router. Without a strategy it returns every outcome, categorised.
  * A standalone call shares no budget with other calls, so the extra-load budget is off unless given,
  * and it keeps no latency history, so adaptive hedging (`hedge.percentile`) is rejected.
+ * Named apart from `createFanout` (which builds a reusable fanout around a router) on purpose.
+ *
+ * @example
+ * const merged = await fanOutTo(instances, async (instance, { signal }) => fetchItems(instance, signal), {
+ *   timeoutMs: 2_000,
+ *   strategy: mergeAll(),
+ * });
  */
-export function fanOut<T, Data = undefined, Ctx = undefined>(
+export function fanOutTo<T, Data = undefined, Ctx = undefined>(
   instances: readonly Instance[],
   worker: Worker<T, Data, Ctx>,
-  options?: FanOutOptions<Data, Ctx>,
+  options?: FanOutToOptions<Data, Ctx>,
 ): Promise<Responses<T>>;
-export function fanOut<T, S extends StrategyFor<T>, Data = undefined, Ctx = undefined>(
+export function fanOutTo<T, S extends StrategyFor<T>, Data = undefined, Ctx = undefined>(
   instances: readonly Instance[],
   worker: Worker<T, Data, Ctx>,
-  options: FanOutOptions<Data, Ctx> & { strategy: S },
+  options: FanOutToOptions<Data, Ctx> & { strategy: S },
 ): Promise<ResultOf<S, T>>;
-export async function fanOut<T, R, Data, Ctx>(
+export async function fanOutTo<T, R, Data, Ctx>(
   instances: readonly Instance[],
   worker: Worker<T, Data, Ctx>,
-  options: FanOutOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
+  options: FanOutToOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
   checkInstancesOnce(instances, 'instances', false);
   parseOptions(fn(), worker, 'worker');
@@ -62,13 +69,13 @@ export async function fanOut<T, R, Data, Ctx>(
   if (options.hedge && options.hedge.percentile !== undefined) {
     throw new SwitchyardError(
       'INVALID_CONFIG',
-      'Expected `hedge.delayMs` without `hedge.percentile` in fanOut: a standalone fanOut keeps no latency history between calls, so a percentile would never have samples; use createFanout for adaptive hedging',
+      'Expected `hedge.delayMs` without `hedge.percentile` in fanOutTo: a standalone fanOutTo keeps no latency history between calls, so a percentile would never have samples; use createFanout for adaptive hedging',
     );
   }
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
   const result = await execute(withCallContext(resolveConfig(shared, options), options.context), {
-    operation: options.operation ?? 'fanOut',
+    operation: options.operation ?? 'fanOutTo',
     data: options.data as Data,
     context: options.context as Ctx,
     worker,

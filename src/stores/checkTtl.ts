@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../errors/SwitchyardError.js';
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /**
  * Validates a store TTL and rounds it up to whole milliseconds, so that every store accepts the
