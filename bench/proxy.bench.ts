@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import { createProxy, toNodeHandler } from 'switchyard/http';
+import { createProxy } from 'switchyard/http';
+import { toNodeHandler } from 'switchyard/node';
 
 const ROUNDS = 5;
 const MIB = Buffer.alloc(1024 * 1024, 'x');

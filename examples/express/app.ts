@@ -8,7 +8,8 @@
 import express, { type Express, type Response } from 'express';
 import { z } from 'zod';
 import { createFanout, firstSuccess, httpStatusOf, isSwitchyardError, mergeAll, staticRouter } from 'switchyard';
-import { createProxy, httpWorker, toNodeHandler } from 'switchyard/http';
+import { createProxy, httpWorker } from 'switchyard/http';
+import { toNodeHandler } from 'switchyard/node';
 import { instanceHeaders, type Backend, type Viewer } from '../shared/credentials.js';
 
 const Group = z.object({ id: z.string(), name: z.string(), instance: z.string() });

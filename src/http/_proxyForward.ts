@@ -291,14 +291,21 @@ export function createForward(config: ForwardConfig): Forward {
   };
 }
 
-const forwards = new WeakMap<object, Forward>();
+/**
+ * Where a proxy keeps its forwarding step. A registered symbol rather than a module-level map:
+ * `toNodeHandler` (switchyard/node) and `createProxy` (switchyard/http, which Node resolves to a
+ * build of its own) are separate bundles, so a map in one would be empty in the other. The
+ * version in the key keeps a second copy of the package with another `Forward` shape apart.
+ */
+const FORWARD = Symbol.for('switchyard.proxy.forward.v1');
 
 /** Remembers the forwarding step behind a proxy, so the Node adapter can skip web Request/Response. */
 export function registerForward(proxy: object, forward: Forward): void {
-  forwards.set(proxy, forward);
+  Object.defineProperty(proxy, FORWARD, { value: forward });
 }
 
 /** The forwarding step behind a proxy made by `createProxy`, if it is one. */
 export function forwardOf(proxy: object): Forward | undefined {
-  return forwards.get(proxy);
+  const forward = (proxy as { [FORWARD]?: unknown })[FORWARD];
+  return typeof forward === 'function' ? (forward as Forward) : undefined;
 }

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, timerMs, v } from '../_internal/validate.js';
 import { isHeaderName, recordOf } from './_headers.js';
-import { inventedHost } from './_invented.js';
+import { hasInventedHost } from './_invented.js';
 import { cidrMatcher, parseCidr } from './_ip.js';
 import { toBase } from './_path.js';
 import { createForward, FORWARDING, registerForward, type ForwardOutput } from './_proxyForward.js';
@@ -180,7 +180,8 @@ function toResponse(output: ForwardOutput, done: () => void): Response {
 
 /**
  * Creates a reverse proxy to one target, answering web-standard `Request`s (and, through
- * `toNodeHandler`, Node requests without a web `Request`/`Response` in between).
+ * `toNodeHandler` from `switchyard/node`, Node requests without a web `Request`/`Response` in
+ * between).
  *
  * It streams bodies both ways, refuses (400) any path that could leave the target's base path or
  * origin instead of normalising it, strips hop-by-hop headers in both directions, sets
@@ -225,7 +226,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         path: init.path ?? pathOf(request.url),
         headers,
         // A Request built by toWebRequest for a client that sent no Host has a made-up authority.
-        host: headers.host ?? (inventedHost.has(request) ? undefined : url.host),
+        host: headers.host ?? (hasInventedHost(request) ? undefined : url.host),
         proto: url.protocol.slice(0, -1),
         clientAddress: init.clientAddress,
         body: request.body === null ? null : iterate(request.body),

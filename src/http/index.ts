@@ -9,8 +9,6 @@ export {
   type ProxyErrorState,
   type TrustProxy,
 } from './createProxy.js';
-export { toWebRequest, sendWebResponse, clientAddress, toNodeHandler, type NodeHandlerOptions } from './node.js';
-export { clientSignal } from './clientSignal.js';
 export {
   HttpStatusError,
   UpstreamResponseError,

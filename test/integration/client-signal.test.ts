@@ -1,6 +1,6 @@
 import http, { type ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientSignal } from '../../src/http/index.js';
+import { clientSignal } from '../../src/node/index.js';
 import { createFanout, mergeAll, staticRouter, type Instance } from '../../src/index.js';
 import { listen, type Running } from '../http/_servers.js';
 import { leftoverResources } from '../_support/resources.js';

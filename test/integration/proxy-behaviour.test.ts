@@ -2,7 +2,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProxy, fetchTransport, sendWebResponse, toNodeHandler, type ProxyErrorState } from '../../src/http/index.js';
+import { createProxy, fetchTransport, type ProxyErrorState } from '../../src/http/index.js';
+import { sendWebResponse, toNodeHandler } from '../../src/node/index.js';
 import { undiciTransport } from '../../src/http/undici.js';
 import { expectNoLeaks, listen, recorder, refusedPort, send, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
 

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProxy, toNodeHandler } from '../../src/http/index.js';
+import { createProxy } from '../../src/http/index.js';
+import { toNodeHandler } from '../../src/node/index.js';
 import { recorder, send } from '../http/_servers.js';
 
 describe('the Node adapter under Fastify', () => {

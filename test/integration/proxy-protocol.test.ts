@@ -1,7 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProxy, toNodeHandler, type ProxyOptions } from '../../src/http/index.js';
+import { createProxy, type ProxyOptions } from '../../src/http/index.js';
+import { toNodeHandler } from '../../src/node/index.js';
 import { expectNoLeaks, listen, recorder, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
 
 // Runs on the default transport of the test run: undici, or fetch with SWITCHYARD_TRANSPORT=fetch.

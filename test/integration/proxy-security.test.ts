@@ -1,6 +1,7 @@
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientAddress, createProxy, sendWebResponse, toNodeHandler, toWebRequest, type Proxy } from '../../src/http/index.js';
+import { createProxy, type Proxy } from '../../src/http/index.js';
+import { clientAddress, sendWebResponse, toNodeHandler, toWebRequest } from '../../src/node/index.js';
 import { expectNoLeaks, listen, recorder, send, sendRaw, snapshotResources, type Recorded, type Running } from '../http/_servers.js';
 
 let upstream: Running & { requests: Recorded[] };

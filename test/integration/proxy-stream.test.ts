@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createProxy, toNodeHandler } from '../../src/http/index.js';
+import { createProxy } from '../../src/http/index.js';
+import { toNodeHandler } from '../../src/node/index.js';
 import { expectNoLeaks, listen, snapshotResources } from '../http/_servers.js';
 
 const TOTAL = Number(process.env.STREAM_MB ?? 200) * 1024 * 1024;

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientAddress, sendWebResponse, toWebRequest } from '../../src/http/index.js';
+import { clientAddress, sendWebResponse, toWebRequest } from '../../src/node/index.js';
 import { createRuntimeRouter, type RouteTable, type RuntimeRouter, type RuntimeRouterOptions } from '../../src/routing/index.js';
 import { expectNoLeaks, listen, refusedPort, send, snapshotResources, type Running } from '../http/_servers.js';
 

@@ -13,7 +13,7 @@ import type { ServerResponse } from 'node:http';
  * @example
  * ```ts
  * import { createServer } from 'node:http';
- * import { clientSignal } from 'switchyard/http';
+ * import { clientSignal } from 'switchyard/node';
  * declare const getGroups: (data: { q: string }, context: { user: string }, options: { signal: AbortSignal }) => Promise<unknown>;
  * createServer(async (req, res) => {
  *   const groups = await getGroups({ q: 'a' }, { user: 'u1' }, { signal: clientSignal(res) });

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { validHost } from './_host.js';
-import { inventedHost } from './_invented.js';
-import { normaliseAddress } from './_ip.js';
-import { forwardOf, type Forward, type ForwardOutput } from './_proxyForward.js';
-import type { Proxy } from './createProxy.js';
+import { validHost } from '../http/_host.js';
+import { markInventedHost } from '../http/_invented.js';
+import { normaliseAddress } from '../http/_ip.js';
+import { forwardOf, type Forward, type ForwardOutput } from '../http/_proxyForward.js';
+import type { Proxy } from '../http/createProxy.js';
 
 /**
  * The connecting peer's IP address (IPv4-mapped IPv6 shown as IPv4), from the socket, never from
@@ -101,7 +101,7 @@ export function toWebRequest(req: IncomingMessage, res?: ServerResponse): Reques
     signal: controller.signal,
     ...(hasBody ? { body: streamOf(req), duplex: 'half' } : {}),
   } as RequestInit);
-  if (validHost(req.headers.host) === undefined) inventedHost.add(request);
+  if (validHost(req.headers.host) === undefined) markInventedHost(request);
   return request;
 }
 
