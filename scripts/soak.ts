@@ -435,6 +435,7 @@ async function main(): Promise<number> {
     },
     {} as Record<string, number>,
   );
+  const served = Object.values(faults).reduce((a, b) => a + b, 0);
   const quarter = elapsed * 250;
   const first = samples.filter((s) => s.t <= quarter).map((s) => s.heapUsed);
   const last = samples.filter((s) => s.t >= elapsed * 1_000 - quarter).map((s) => s.heapUsed);
@@ -445,7 +446,7 @@ async function main(): Promise<number> {
   console.log(
     [
       '',
-      `requests: ${total} in ${elapsed.toFixed(1)} s = ${(total / elapsed).toFixed(0)} req/s through the BFF (${(total * INSTANCES / elapsed).toFixed(0)} instance calls/s before retries and hedges)`,
+      `requests: ${total} in ${elapsed.toFixed(1)} s = ${(total / elapsed).toFixed(0)} req/s through the BFF; the instances served ${served} (${(served / elapsed).toFixed(0)}/s, retries and hedges included, cache hits excluded)`,
       'calls by category:',
       ...table(calls),
       'instance warnings by category:',
