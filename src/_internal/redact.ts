@@ -7,8 +7,10 @@
  */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]+@/gi, '$1***@')
-    .replace(/\b([\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key))(\s*[=:]\s*)("[^"]*"|'[^']*'|[^&\s;,]+)/gi, '$1$2***');
+    // Up to the last `@` of the authority: a password may itself contain `@` (`app:p@ss@db`).
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1***@')
+    // The key may be quoted (`"password": "…"` in JSON).
+    .replace(/\b([\w-]*?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key))("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^&\s;,]+)/gi, '$1$2***');
 }
 
 /**
