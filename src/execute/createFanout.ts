@@ -255,6 +255,8 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
 
   /** Workers of the operations defined on this fanout, by name: one name, one worker. */
   const defined = new Map<string, Worker<unknown, Data, Ctx>>();
+  // An operation's `dedup.key`, so that `invalidate({ operation, data })` finds what the call keyed.
+  const dedupKeys = new Map<string, (data: never) => unknown>();
   /** Dedup keys one name to one result; a call that reuses an operation's name with another worker would share its entries. */
   const checkName = (input: AnyRun) => {
     const worker = defined.get(input.operation);
@@ -333,6 +335,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       }
       const operationConfig = config(definition);
       defined.set(definition.name, definition.worker);
+      if (definition.dedup && definition.dedup.key !== undefined) dedupKeys.set(definition.name, definition.dedup.key as (data: never) => unknown);
       return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal | undefined }) => {
         const input = { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal };
         return runShared(input, operationConfig, definition.dedup as OperationDedupOptions | false | undefined, 'value', valueOf);
@@ -341,9 +344,10 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
     async invalidate(target: { operation?: string; data?: unknown; principal?: string } = {}) {
       if (dedup === undefined) return;
       const { operation, data, principal } = target;
+      const key = operation === undefined ? undefined : dedupKeys.get(operation);
       await dedup.invalidate({
         ...(operation === undefined ? {} : { operation }),
-        ...('data' in target ? { params: data } : {}),
+        ...('data' in target ? { params: key === undefined ? data : key(data as never) } : {}),
         ...(principal === undefined ? {} : { principal }),
       });
     },
