@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Backend } from '../../examples/shared/credentials.js';
 import { startInstances } from '../../examples/shared/main.js';
 import type { InstanceSeed, RunningInstance } from '../../examples/shared/world.js';
@@ -53,3 +53,34 @@ export function useExample(
 
 /** The same assertions for every framework: what the BFF combines from the three instances. */
 export const byName = (groups: unknown) => [...(groups as { name: string }[])].map((group) => group.name).sort();
+
+/**
+ * The behaviour every framework example shares, registered as tests: merging across the user's
+ * instances, leaving out 403 instances, and the NOT_FOUND / FORBIDDEN answers without upstream text.
+ */
+export function sharedExampleCases(world: ExampleWorld): void {
+  it('merges the groups of every instance the user belongs to', async () => {
+    const { status, body } = await world.get('/groups?q=eng', 'ada');
+    expect(status).toBe(200);
+    expect(byName(body)).toEqual(['ACME Engineering', 'Engineering']);
+  });
+
+  it('leaves out instances that answer 403 for this user', async () => {
+    // grace is a member of cloud and enterprise-conf only; enterprise-acme answers 403.
+    const { body } = await world.get('/groups?q=', 'grace');
+    expect(byName(body)).toEqual(['Conference Staff', 'Engineering', 'Operations']);
+  });
+
+  it('answers 404 NOT_FOUND when no instance has the group', async () => {
+    const { status, body } = await world.get('/groups/g-none', 'ada');
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('answers 403 FORBIDDEN when the user belongs to no instance, without upstream text', async () => {
+    const { status, body } = await world.get('/groups/g-eng', 'mallory');
+    expect(status).toBe(403);
+    expect(body).toMatchObject({ code: 'FORBIDDEN' });
+    expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|secret|Bearer/);
+  });
+}
