@@ -125,5 +125,14 @@ export function filePolicyBackend(options: FilePolicyBackendOptions): PolicyBack
     async replicas() {
       return Object.values(await readJson<Record<string, ReplicaStatus>>(await loadFs(), replicasPath, {}));
     },
+    forget(replica, seenAt) {
+      return locked(async (fs) => {
+        const all = await readJson<Record<string, ReplicaStatus>>(fs, replicasPath, {});
+        const last = all[replica];
+        if (last === undefined || (seenAt !== undefined && last.seenAt > seenAt)) return;
+        delete all[replica];
+        await writeAtomically(fs, replicasPath, all);
+      });
+    },
   };
 }

@@ -44,8 +44,8 @@ export interface ReplicaStatus {
  *
  * `read` and `write` are the whole contract: `write` replaces the state only when the stored
  * revision is still the one the writer read (compare-and-set), so two processes activating at
- * once never lose a version. The rest is optional: `watch` for change notifications, `report` and
- * `replicas` for the fleet view.
+ * once never lose a version. The rest is optional: `watch` for change notifications, `report`,
+ * `replicas` and `forget` for the fleet view.
  */
 export interface PolicyBackend {
   read(): Promise<PolicyState>;
@@ -55,6 +55,11 @@ export interface PolicyBackend {
   watch?(onChange: () => void): () => void;
   report?(status: ReplicaStatus): Promise<void>;
   replicas?(): Promise<ReplicaStatus[]>;
+  /**
+   * Removes a replica from the fleet view: when `seenAt` is given, only if its last report is not
+   * newer (so a replica that reported again meanwhile stays).
+   */
+  forget?(replica: string, seenAt?: number): Promise<void>;
   close?(): Promise<void>;
 }
 

@@ -63,6 +63,15 @@ export interface PolicyStoreOptions {
    * @default 5000
    */
   syncIntervalMs?: number | false;
+  /**
+   * How long a replica stays in `replicas()` after its last report. Every sync reports (so a live
+   * replica reports at least once per `syncIntervalMs`); a replica that stopped — crashed, or
+   * killed without `close()` — drops out of the fleet view after this long and its entry is removed
+   * from the backend. `false` keeps every entry. Compare clocks: `seenAt` is the reporting
+   * replica's time.
+   * @default three times `syncIntervalMs` (false when the interval is off)
+   */
+  replicaTtlMs?: number | false;
   /** Time source and timers. @default systemClock */
   clock?: Clock;
   on?: PolicyStoreHooks;
@@ -131,6 +140,7 @@ const schema = v.object({
     env: v.record(v.string(), v.union([v.string(), v.custom<undefined>((value) => value === undefined, { message: 'undefined' })])).optional(),
     replica: v.custom<string>((value) => typeof value === 'string' && value.length > 0, { message: 'a non-empty string' }).optional(),
     syncIntervalMs: v.union([timerMs, v.literal(false)]).optional(),
+    replicaTtlMs: v.union([timerMs, v.literal(false)]).optional(),
     clock: clockSchema.optional(),
     on: v.object({ applied: fn().optional(), refused: fn().optional(), syncError: fn().optional() }).optional(),
   });
@@ -183,6 +193,7 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
   const replica = parsed.replica ?? randomId();
   const clock = parsed.clock ?? systemClock;
   const intervalMs = parsed.syncIntervalMs ?? POLICY_STORE_DEFAULTS.syncIntervalMs;
+  const replicaTtlMs = parsed.replicaTtlMs ?? (intervalMs === false ? false : 3 * intervalMs);
   const on: PolicyStoreHooks = options.on ?? {};
 
   let applied: ActivePolicy | undefined;
@@ -248,7 +259,9 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
       callHook(on.syncError, { error });
       return applied;
     }
-    if (apply(state)) await report();
+    apply(state);
+    // Every sync reports, changed or not: the report doubles as this replica's heartbeat.
+    await report();
     return applied;
   }
 
@@ -408,7 +421,14 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
     sync,
     async replicas() {
       if (backend.replicas === undefined) return [status()];
-      return backend.replicas();
+      const all = await backend.replicas();
+      if (replicaTtlMs === false) return all;
+      const oldest = clock.now() - replicaTtlMs;
+      const stale = all.filter((r) => r.seenAt < oldest);
+      if (stale.length === 0) return all;
+      // Best effort: a replica that reports again after this read keeps its entry (forget compares seenAt).
+      await Promise.all(stale.map((r) => backend.forget?.(r.replica, r.seenAt).catch(() => undefined)));
+      return all.filter((r) => r.seenAt >= oldest);
     },
     status,
     async close() {
@@ -417,6 +437,8 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
       timer = undefined;
       unwatch?.();
       await syncing?.catch(() => undefined);
+      // A replica that shuts down cleanly leaves the fleet view at once.
+      await backend.forget?.(replica).catch(() => undefined);
     },
   };
 }

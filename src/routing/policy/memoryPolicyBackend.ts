@@ -34,5 +34,9 @@ export function memoryPolicyBackend(): PolicyBackend {
     async replicas() {
       return [...replicas.values()];
     },
+    async forget(replica, seenAt) {
+      const last = replicas.get(replica);
+      if (last !== undefined && (seenAt === undefined || last.seenAt <= seenAt)) replicas.delete(replica);
+    },
   };
 }

@@ -52,6 +52,17 @@ redis.call('PUBLISH', KEYS[3], ARGV[3])
 return 1
 `;
 
+// Removes a replica's report, unless it reported again after the `seenAt` the caller judged stale.
+const FORGET = `
+local text = redis.call('HGET', KEYS[1], ARGV[1])
+if not text then return 0 end
+if ARGV[2] ~= '' then
+  local ok, status = pcall(cjson.decode, text)
+  if ok and type(status) == 'table' and tonumber(status.seenAt) and tonumber(status.seenAt) > tonumber(ARGV[2]) then return 0 end
+end
+return redis.call('HDEL', KEYS[1], ARGV[1])
+`;
+
 async function loadIoredis(): Promise<typeof import('ioredis')> {
   try {
     return await import('ioredis');
@@ -208,9 +219,20 @@ export function redisPolicyBackend(options: RedisPolicyBackendOptions): RedisPol
     },
     async replicas() {
       const all = await bounded((c) => c.hgetall(keys.replicas), 'HGETALL');
+      // An entry that is not a report (written by something else) is skipped, not a failure.
       return Object.values(all)
-        .map((text) => JSON.parse(text) as ReplicaStatus)
+        .flatMap((text) => {
+          try {
+            const status = JSON.parse(text) as ReplicaStatus;
+            return typeof status?.replica === 'string' && typeof status.seenAt === 'number' ? [status] : [];
+          } catch {
+            return [];
+          }
+        })
         .sort((a, b) => a.replica.localeCompare(b.replica));
+    },
+    async forget(replica, seenAt) {
+      await bounded((c) => c.eval(FORGET, 1, keys.replicas, replica, seenAt === undefined ? '' : String(seenAt)) as Promise<number>, 'EVAL');
     },
     async close() {
       if (closed) return;

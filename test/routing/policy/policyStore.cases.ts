@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { leftoverResources } from '../../_support/resources.js';
 import { isSwitchyardError } from '../../../src/errors/SwitchyardError.js';
+import { createManualClock } from '../../../src/testing/manualClock.js';
 import {
   createPolicyStore,
   parsePolicy,
@@ -242,5 +243,37 @@ export function policyStoreCases(name: string, factory: BackendFactory): void {
         ['two', 1],
       ]);
     }, { timeout: 5_000, interval: 10 });
+  });
+
+  test(`${name}: a replica that stopped reporting drops out of the fleet view and out of the backend`, async () => {
+    const b = await backend();
+    const clock = createManualClock(1_000_000);
+    const one = await store(b, { replica: 'one', clock, replicaTtlMs: 15_000 });
+    await b.report!({ replica: 'crashed', seenAt: clock.now() - 60_000 });
+    await b.report!({ replica: 'slow-but-alive', seenAt: clock.now() - 10_000 });
+    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['one', 'slow-but-alive']);
+    expect((await b.replicas!()).map((r) => r.replica).sort()).toEqual(['one', 'slow-but-alive']);
+    // Every sync reports, so a live replica's entry stays fresh while time passes.
+    clock.advance(20_000);
+    await one.sync();
+    expect((await one.replicas()).map((r) => r.replica)).toEqual(['one']);
+  });
+
+  test(`${name}: forget keeps a replica that reported after the stale read`, async () => {
+    const b = await backend();
+    await b.report!({ replica: 'back', seenAt: 2_000 });
+    await b.forget!('back', 1_000);
+    expect((await b.replicas!()).map((r) => r.replica)).toEqual(['back']);
+    await b.forget!('back', 2_000);
+    expect(await b.replicas!()).toEqual([]);
+  });
+
+  test(`${name}: a replica that closes leaves the fleet view`, async () => {
+    const b = await backend();
+    const one = await store(b, { replica: 'one' });
+    const two = await store(await reopen(b), { replica: 'two' });
+    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['one', 'two']);
+    await two.close();
+    expect((await one.replicas()).map((r) => r.replica)).toEqual(['one']);
   });
 }
