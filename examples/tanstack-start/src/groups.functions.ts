@@ -9,17 +9,13 @@ import { createMiddleware, createServerFn } from '@tanstack/react-start';
 import { getRequest } from '@tanstack/react-start/server';
 import { firstSuccess, partialWithWarnings, type PartialResult } from 'switchyard';
 import type { Viewer } from '../../shared/credentials.js';
+import { forClient } from './errors.js';
 import { fanout, getWorker, searchWorker, type Group } from './fanout.js';
-
-/** Thrown when a request names no user; the routes answer it with 401. */
-export class UnauthenticatedError extends Error {
-  override readonly name = 'UnauthenticatedError';
-}
 
 /** Who the request acts for. The example reads `x-user`; a real BFF reads its session here. */
 function viewerOf(request: Request): Viewer {
   const user = request.headers.get('x-user');
-  if (user === null || user === '') throw new UnauthenticatedError('Sign in first');
+  if (user === null || user === '') throw Response.json({ code: 'UNAUTHENTICATED' }, { status: 401 });
   return { user };
 }
 
@@ -27,13 +23,8 @@ const searchFanout = createMiddleware({ type: 'function' })
   .validator((input: { q: string }) => ({ q: String(input.q) }))
   .server(async ({ data, next }) => {
     const request = getRequest();
-    const responses = await fanout.collect({
-      operation: 'searchGroups',
-      data,
-      context: viewerOf(request),
-      worker: searchWorker,
-      signal: request.signal,
-    });
+    const context = viewerOf(request);
+    const responses = await forClient(() => fanout.collect({ operation: 'searchGroups', data, context, worker: searchWorker, signal: request.signal }));
     return next({ context: { responses } });
   });
 
@@ -41,7 +32,8 @@ const getFanout = createMiddleware({ type: 'function' })
   .validator((input: { id: string }) => ({ id: String(input.id) }))
   .server(async ({ data, next }) => {
     const request = getRequest();
-    const responses = await fanout.collect({ operation: 'getGroup', data, context: viewerOf(request), worker: getWorker, signal: request.signal });
+    const context = viewerOf(request);
+    const responses = await forClient(() => fanout.collect({ operation: 'getGroup', data, context, worker: getWorker, signal: request.signal }));
     return next({ context: { responses } });
   });
 
@@ -51,9 +43,9 @@ const getFanout = createMiddleware({ type: 'function' })
  */
 export const searchGroups = createServerFn({ method: 'GET' })
   .middleware([searchFanout])
-  .handler(({ context }): PartialResult<Group> => partialWithWarnings().combine(context.responses) as PartialResult<Group>);
+  .handler(({ context }) => forClient(() => partialWithWarnings().combine(context.responses) as PartialResult<Group>));
 
-/** The group from the first instance that has it; throws NOT_FOUND or FORBIDDEN otherwise. */
+/** The group from the first instance that has it; a 404 NOT_FOUND or 403 FORBIDDEN response otherwise. */
 export const getGroup = createServerFn({ method: 'GET' })
   .middleware([getFanout])
-  .handler(({ context }): Group => firstSuccess().combine(context.responses) as Group);
+  .handler(({ context }) => forClient(() => firstSuccess().combine(context.responses) as Group));

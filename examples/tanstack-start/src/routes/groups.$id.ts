@@ -1,18 +1,11 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { errorResponse } from '../errors.js';
 import { getGroup } from '../groups.functions.js';
 
 /** `GET /groups/:id`: the group from the first instance that has it. */
 export const Route = createFileRoute('/groups/$id')({
   server: {
     handlers: {
-      GET: async ({ params }) => {
-        try {
-          return Response.json(await getGroup({ data: { id: params.id } }));
-        } catch (error) {
-          return errorResponse(error);
-        }
-      },
+      GET: async ({ params }) => Response.json(await getGroup({ data: { id: params.id } })),
     },
   },
 });
