@@ -4,10 +4,17 @@
  */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { createServer, isRunnableDevEnvironment } from 'vite';
 import type { Backend } from '../shared/credentials.js';
 
-export async function serveApp(backends: readonly Backend[], port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export interface RunningApp {
+  readonly url: string;
+  /** The path a browser calls a server function at (what the client-side `getGroup()` fetches). */
+  functionPath(name: 'searchGroups' | 'getGroup'): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function serveApp(backends: readonly Backend[], port = 0): Promise<RunningApp> {
   process.env.GROUP_BACKENDS = JSON.stringify(backends);
   const server = await createServer({
     configFile: fileURLToPath(new URL('./vite.config.ts', import.meta.url)),
@@ -16,5 +23,14 @@ export async function serveApp(backends: readonly Backend[], port = 0): Promise<
   });
   await server.listen();
   const { port: actual } = server.httpServer!.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${actual}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    async functionPath(name) {
+      const ssr = server.environments.ssr;
+      if (ssr === undefined || !isRunnableDevEnvironment(ssr)) throw new Error('Vite has no runnable ssr environment');
+      const functions = (await ssr.runner.import('/src/groups.functions.ts')) as Record<string, { url: string }>;
+      return functions[name]!.url;
+    },
+    close: () => server.close(),
+  };
 }
