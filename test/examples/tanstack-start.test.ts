@@ -1,14 +1,50 @@
+import { createServer } from 'node:http';
 import { fromCrossJSON, toJSON } from 'seroval';
 import { describe, expect, it } from 'vitest';
 import { serveApp, type RunningApp } from '../../examples/tanstack-start/serve.js';
-import { startRestInstance, type InstanceSeed, type RunningInstance } from '../../examples/shared/world.js';
+import { listen, startRestInstance, type InstanceSeed, type RunningInstance } from '../../examples/shared/world.js';
 import { byName, useExample } from './_support.js';
 
 // The instances by id, so that one test can stop one of them.
 const running = new Map<string, RunningInstance>();
 let app: RunningApp | undefined;
+
+/**
+ * A fourth instance: it never answers a search for "slow" and notes when the BFF hangs up on it;
+ * anything else it refuses with 403 (not this user's instance), which every strategy leaves out.
+ */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+const slow = { requests: 0, received: deferred<void>(), closedAt: deferred<number>() };
+async function startSlowInstance(): Promise<RunningInstance> {
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://instance').searchParams.get('q') !== 'slow') {
+      res.writeHead(403, { 'content-type': 'application/json' }).end('{"code":"FORBIDDEN"}');
+      return;
+    }
+    slow.requests += 1;
+    res.on('close', () => slow.closedAt.resolve(Date.now()));
+    slow.received.resolve();
+  });
+  return listen(server, 'slow');
+}
+
 const world = useExample(
-  async (backends) => (app = await serveApp(backends)),
+  async (backends) => {
+    const instance = await startSlowInstance();
+    const started = await serveApp([...backends, { id: instance.id, url: instance.url, secret: 'slow-secret' }]);
+    app = started;
+    return {
+      url: started.url,
+      close: async () => {
+        await started.close();
+        await instance.close();
+      },
+    };
+  },
   async (seed: InstanceSeed) => {
     const instance = await startRestInstance(seed);
     running.set(instance.id, instance);
@@ -80,6 +116,20 @@ describe('the TanStack Start example', () => {
     expect(status).toBe(403);
     expect(JSON.parse(text)).toEqual({ name: 'SwitchyardError', code: 'FORBIDDEN', message: 'The request is not allowed' });
     expect(text).not.toMatch(/cloud|enterprise|127\.0\.0\.1|stack|cause/);
+  });
+
+  it('stops calling the instances when the client goes away', async () => {
+    const client = new AbortController();
+    const call = fetch(`${world.url}/groups?q=slow`, { headers: { 'x-user': 'ada' }, signal: client.signal }).catch((error: unknown) => error);
+    await slow.received.promise;
+    const abortedAt = Date.now();
+    // Vite's dev server logs the abandoned request's abort error to stderr: expected here.
+    client.abort();
+    expect(await call).toMatchObject({ name: 'AbortError' });
+    // The request's signal reached the worker: the BFF hung up on the instance at once, long
+    // before the 2 s attempt timeout would have, and did not try again.
+    expect((await slow.closedAt.promise) - abortedAt).toBeLessThan(1_500);
+    expect(slow.requests).toBe(1);
   });
 
   // Last: it stops an instance for good.
