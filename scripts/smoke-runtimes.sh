@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs test/smoke/smoke.mjs against the built package (dist/) under the Node on PATH, Node 22,
-# Node 24, Bun 1 and Deno 2. The extra runtimes come from npm (the `node-<os>-<arch>`, `bun` and
-# `deno` packages ship their binaries) and are installed into a cache directory outside the
-# repository, never into package.json: a second run with the cache in place installs nothing.
+# Node 24, Bun 1 and Deno 2; and the TanStack Start example's test under Node 22, the oldest Node
+# that @tanstack/react-start supports (`npm test` runs it under the Node on PATH). The extra
+# runtimes come from npm (the `node-<os>-<arch>`, `bun` and `deno` packages ship their binaries)
+# and are installed into a cache directory outside the repository, never into package.json: a
+# second run with the cache in place installs nothing.
 #
 #   npm run smoke:runtimes                       # every runtime
-#   npm run smoke:runtimes -- bun deno           # some of them (node, node22, node24, bun, deno)
+#   npm run smoke:runtimes -- bun deno           # some of them (node, node22, node24, bun, deno, tanstack)
 #   SWITCHYARD_RUNTIMES_CACHE=/tmp/rt npm run smoke:runtimes
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +73,8 @@ fi
 smoke=test/smoke/smoke.mjs
 # A runtime that hangs fails after a minute instead of stalling CI.
 limit=()
-command -v timeout >/dev/null 2>&1 && limit=(timeout --kill-after=5 60)
+limit_long=()
+command -v timeout >/dev/null 2>&1 && limit=(timeout --kill-after=5 60) && limit_long=(timeout --kill-after=5 300)
 run() {
   case "$1" in
     node) "${limit[@]}" node "$smoke" ;;
@@ -80,12 +83,14 @@ run() {
     bun) "${limit[@]}" "$bin_bun" "$smoke" ;;
     # Reads node_modules for zod and rou3; writes no lock file into the repository.
     deno) DENO_NO_UPDATE_CHECK=1 "${limit[@]}" "$bin_deno" run --quiet --no-lock --allow-net=127.0.0.1 --allow-read --allow-env "$smoke" ;;
-    *) fail "unknown runtime '$1' (choose from: node node22 node24 bun deno)" ;;
+    # Vite's dev server plus three instances: more than a minute on a loaded machine is still fine.
+    tanstack) "${limit_long[@]}" "$bin_node22" node_modules/vitest/vitest.mjs run test/examples/tanstack-start.test.ts ;;
+    *) fail "unknown runtime '$1' (choose from: node node22 node24 bun deno tanstack)" ;;
   esac
 }
 
 runtimes=("$@")
-[ ${#runtimes[@]} -gt 0 ] || runtimes=(node node22 node24 bun deno)
+[ ${#runtimes[@]} -gt 0 ] || runtimes=(node node22 node24 bun deno tanstack)
 failed=()
 for name in "${runtimes[@]}"; do run "$name" || failed+=("$name"); done
 [ ${#failed[@]} -eq 0 ] || fail "the smoke run failed under: ${failed[*]}"

@@ -1,3 +1,9 @@
+/**
+ * Send one request to the right backend instances, call a worker on each and combine the answers:
+ * fanouts, routers, strategies, breakers, dedup and errors.
+ *
+ * @module switchyard
+ */
 export type { Instance, InstanceRouter, RouteInput } from './router/types.js';
 export { staticRouter } from './router/staticRouter.js';
 export { lookupRouter, type LookupRouterOptions, type LookupCacheOptions } from './router/lookupRouter.js';
@@ -45,16 +51,18 @@ export { createBudget, type Budget, type BudgetSettings } from './execute/budget
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';
 
 export type { Strategy, GenericStrategy, TypeLambda, ApplyLambda, ResultOf } from './combine/types.js';
-export { firstSuccess, type FirstSuccessOptions } from './combine/firstSuccess.js';
-export { mergeAll } from './combine/mergeAll.js';
-export { requireInstance } from './combine/requireInstance.js';
+export { firstSuccess, type FirstSuccessOptions, type SameResult } from './combine/firstSuccess.js';
+export { mergeAll, type MergeAllOptions, type MergeAllResult } from './combine/mergeAll.js';
+export { requireInstance, type InnerResult } from './combine/requireInstance.js';
 export {
   partialWithWarnings,
   type PartialResult,
+  type PartialResultOf,
   type PartialWithWarningsOptions,
   type Warning,
 } from './combine/partialWithWarnings.js';
 export { defineStrategy } from './combine/defineStrategy.js';
+export type { MergeOrder } from './combine/_order.js';
 
 export {
   SwitchyardError,
@@ -98,6 +106,13 @@ export {
   type DedupInput,
   type DedupOptions,
   type DedupHooks,
+  type BypassState,
+  type HitState,
+  type MissState,
+  type JoinState,
+  type StoreErrorState,
+  type NotCachedState,
+  type RefreshErrorState,
   type InvalidateTarget,
   type MemoryStoreOptions,
 } from './dedup/index.js';

@@ -1,4 +1,9 @@
-export { httpWorker, type HttpWorkerOptions, type HeadersFactory } from './httpWorker.js';
+/**
+ * Calls over HTTP: `httpWorker`, the fetch transport, the path proxy and the upstream errors.
+ *
+ * @module switchyard/http
+ */
+export { httpWorker, type HttpWorkerOptions, type HeadersFactory, type HttpCredentials } from './httpWorker.js';
 export { fetchTransport, type FetchTransportOptions, type FetchLike } from './transport/fetch.js';
 export type { Transport, TransportRequest, TransportResponse, TransportHeaders } from './transport/types.js';
 export {

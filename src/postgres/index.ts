@@ -1,3 +1,8 @@
+/**
+ * PostgreSQL for federation: the directory, route tables, realm lookups and their migrations.
+ *
+ * @module switchyard/postgres
+ */
 export { migrate, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { MIGRATIONS, DIRECTORY_CHANNEL, type Migration } from './migrations.js';
 export {

@@ -1,3 +1,9 @@
+/**
+ * Path routing, shard routing (jump and rendezvous hashing, policies and their store), client
+ * pools and tenant federation.
+ *
+ * @module switchyard/routing
+ */
 export * from './path/index.js';
 export * from './pool/index.js';
 export * from './shard/index.js';

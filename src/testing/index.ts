@@ -1,3 +1,8 @@
+/**
+ * Fake instances, a manual clock and seeded randomness for testing code built on switchyard.
+ *
+ * @module switchyard/testing
+ */
 export {
   fakeInstances,
   FakeInstanceError,
