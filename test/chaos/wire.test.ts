@@ -122,7 +122,7 @@ describe('chaos matrix on the wire (real HTTP on 127.0.0.1)', () => {
       for (const strategy of STRATEGIES)
         for (const retry of [false, true]) {
           if (strategy === 'firstSuccess' && scope === 'one') continue;
-          const cell: Cell = { fault, scope, strategy, retry, hedge: false, dedup: false };
+          const cell: Cell = { fault, idempotent: true, scope, strategy, retry, hedge: false, dedup: false };
           it(`${fault} on ${scope === 'one' ? 'one instance' : 'every instance'}, ${strategy}, retry ${retry ? 'on' : 'off'}`, async () => {
             const expected = expectedOf(cell);
             const before = process.getActiveResourcesInfo();
