@@ -282,7 +282,7 @@ async function listen(createServer: CreateServer, settings: Settings, stream: nu
       case 'status': {
         const { status, body: faultBody, retryAfterSeconds } = fault;
         const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-        return wait(latencyMs, () => answer(res, status, faultBody, headers));
+        return wait(latencyMs, () => safely(res, () => faultBody, (result) => answer(res, status, result, headers)));
       }
       case 'malformed':
         return wait(latencyMs, () => safely(res, value, (result) => answer(res, 200, malformedJson(result), { 'content-type': 'application/json' })));
@@ -355,14 +355,16 @@ function answer(res: ServerResponse, status: number, body: unknown, headers: Rec
   res.end(text);
 }
 
-/** Runs the user's `respond`; if it throws, answers 500 with the reason so the test sees it. */
+/**
+ * Runs the user's `respond` and sends what it gives; if either throws (a `respond` that fails, a
+ * value JSON cannot encode), answers 500 with the reason so the test sees it, never crashing.
+ */
 function safely(res: ServerResponse, value: () => unknown, then: (result: unknown) => void): void {
-  let result: unknown;
   try {
-    result = value();
+    then(value());
   } catch (error) {
-    answer(res, 500, { error: `respond threw: ${error instanceof Error ? error.message : String(error)}` });
-    return;
+    const reason = `respond failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (res.headersSent) res.destroy();
+    else answer(res, 500, { error: reason });
   }
-  then(result);
 }

@@ -331,3 +331,13 @@ test('the testing entry loads in any runtime: node:http is imported only when an
   });
   expect(staticNodeImports).toEqual([]);
 });
+
+test('a respond that throws, or returns what JSON cannot encode, answers 500 instead of crashing', async () => {
+  const throwing = await fakeOf({ id: 'a', seed: 1, respond: () => { throw new Error('no data for this path'); } });
+  const cyclic = await fakeOf({ id: 'b', seed: 1, respond: () => ({ big: 1n }) });
+  for (const fake of [throwing, cyclic]) {
+    const responses = await fanoutFor(fake).collect({ operation: 'items', data: {}, context: {}, worker: get });
+    expect((responses.all[0] as { error: { status: number } }).error.status).toBe(500);
+  }
+  expect(throwing.requests[0]!.outcome).toBe('answered');
+});
