@@ -1,19 +1,25 @@
 import { systemClock, type Clock } from '../_internal/clock.js';
-import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, ratio, v } from '../_internal/validate.js';
+import { expected, fn, parseOptions, positiveInteger, ratio, v } from '../_internal/validate.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
-import { deriveSeed, seededRandom } from './seededRandom.js';
+import {
+  checkFaultPlan,
+  dripMs,
+  instanceDraws,
+  latencySchema,
+  pickFault,
+  type FakeFault,
+  type FakeFaultChance,
+  type FakeFaultPlan,
+  type FakeLatency,
+  type FakeRequestInfo,
+} from './faults.js';
 
-/** How long a fake instance takes to answer. */
-export interface FakeLatency {
-  /** Every call takes at least this. */
-  baseMs: number;
-  /** Plus a uniform extra in [0, jitterMs). @default 0 */
-  jitterMs?: number;
-  /** Share of calls that are slow (the tail). @default 0 */
-  slowProbability?: number;
-  /** What a slow call adds. @default 0 */
-  slowExtraMs?: number;
+export type { FakeLatency } from './faults.js';
+
+/** A call to an in-process fake instance, as a fault plan function sees it. */
+export interface FakeCall extends FakeRequestInfo {
+  call: WorkerCall<unknown, unknown>;
 }
 
 export interface FakeInstancesOptions<T> {
@@ -22,6 +28,12 @@ export interface FakeInstancesOptions<T> {
   /** The same seed gives every instance the same latencies and faults, call by call. */
   seed: number;
   latency: FakeLatency;
+  /**
+   * How calls fail, with the same faults as the HTTP fakes: `hang`, `reset`, `drip`, `malformed`,
+   * `status`. A list of chances shares its draw with `failureProbability` and `statuses`; a call
+   * the plan leaves alone can still draw one of those. @default none
+   */
+  fault?: FakeFaultPlan<FakeCall>;
   /** Share of calls that fail after their latency with a status-500 `FakeInstanceError`. @default 0 */
   failureProbability?: number;
   /**
@@ -43,11 +55,17 @@ export interface FakeResult {
   hedge: boolean;
 }
 
-/** The error a fake instance fails with: it carries `status` like an HTTP client error would. */
+/**
+ * The error a fake instance fails with: it carries `status` (and `retryAfterMs` for a `status`
+ * fault with `retryAfterSeconds`) like an HTTP client error would.
+ */
 export class FakeInstanceError extends Error {
   override readonly name = 'FakeInstanceError';
-  constructor(readonly status: number, instanceId: string) {
+  /** The delay the instance asked for (Retry-After), in ms. */
+  readonly retryAfterMs?: number;
+  constructor(readonly status: number, instanceId: string, retryAfterMs?: number) {
     super(`Fake instance ${instanceId} answered ${status}`);
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -71,13 +89,8 @@ const schema = v
   .object({
     count: positiveInteger,
     seed: expected<number>('an integer', (v) => Number.isInteger(v)),
-    latency: v
-      .object({
-        baseMs: nonNegativeNumber,
-        jitterMs: nonNegativeNumber.optional(),
-        slowProbability: ratio.optional(),
-        slowExtraMs: nonNegativeNumber.optional(),
-      }),
+    latency: latencySchema,
+    fault: v.unknown(),
     failureProbability: ratio.optional(),
     statuses: v.record(expected<string>('an HTTP status code', (v) => typeof v === 'string' && /^[1-5]\d\d$/.test(v)), ratio).optional(),
     respond: fn<(...args: never[]) => unknown>().optional(),
@@ -99,42 +112,46 @@ const schema = v
  */
 export function fakeInstances<T = FakeResult>(options: FakeInstancesOptions<T>): FakeInstances<T> {
   parseOptions(schema, options);
+  checkFaultPlan(options.fault, 'fault');
   const clock = options.clock ?? systemClock;
-  const { baseMs, jitterMs = 0, slowProbability = 0, slowExtraMs = 0 } = options.latency;
   const failureProbability = options.failureProbability ?? 0;
   const statuses = Object.entries(options.statuses ?? {})
     .map(([status, probability]) => ({ status: Number(status), probability }))
     .sort((x, y) => x.status - y.status);
-  const faultTotal = statuses.reduce((sum, s) => sum + s.probability, failureProbability);
+  const plan = options.fault;
+  const chances = Array.isArray(plan) ? (plan as readonly FakeFaultChance[]).reduce((sum, chance) => sum + chance.probability, 0) : 0;
+  const faultTotal = statuses.reduce((sum, s) => sum + s.probability, chances + failureProbability);
   if (faultTotal > 1 + 1e-9) {
-    parseOptions(expected('probabilities that sum to at most 1 with `failureProbability`', () => false), options.statuses, 'statuses');
+    const field = Array.isArray(plan) ? '`fault` chances, `failureProbability` and `statuses`' : '`failureProbability`';
+    parseOptions(expected(`probabilities that sum to at most 1 with ${field}`, () => false), options.statuses, 'statuses');
   }
   const respond = options.respond ?? ((instance: Instance, call: WorkerCall<unknown, unknown>, latencyMs: number) => ({ instanceId: instance.id, latencyMs, attempt: call.attempt, hedge: call.hedge }) as T);
 
   const instances: Instance[] = Array.from({ length: options.count }, (_, index) => ({ id: `fake-${index}` }));
-  const streams = new Map(instances.map((instance, index) => [instance.id, seededRandom(deriveSeed(options.seed, index))]));
+  const streams = new Map(instances.map((instance, index) => [instance.id, { draw: instanceDraws(options.seed, index, options.latency), calls: 0 }]));
   const stats: FakeStats = { calls: 0, succeeded: 0, failed: 0, aborted: 0 };
 
-  /** Three draws per call, always, so one call's outcome never shifts the next call's draws. */
-  const plan = (instanceId: string): { latencyMs: number; status: number | undefined } => {
-    const random = streams.get(instanceId);
-    if (random === undefined) throw new Error(`fakeInstances: unknown instance "${instanceId}"`);
-    const jitter = random();
-    const slow = random();
-    const fault = random();
-    const latencyMs = baseMs + jitter * jitterMs + (slow < slowProbability ? slowExtraMs : 0);
-    if (fault < failureProbability) return { latencyMs, status: 500 };
-    let threshold = failureProbability;
+  /** The call's latency and fault: the plan's first, then `failureProbability` and `statuses` on the same draw. */
+  const planCall = (instanceId: string, call: WorkerCall<unknown, unknown>): { latencyMs: number; fault: FakeFault | undefined } => {
+    const stream = streams.get(instanceId);
+    if (stream === undefined) throw new Error(`fakeInstances: unknown instance "${instanceId}"`);
+    const { latencyMs, fault: draw } = stream.draw();
+    const index = stream.calls;
+    stream.calls += 1;
+    const fault = pickFault(plan, { instanceId, index, call }, draw);
+    if (fault !== undefined) return { latencyMs, fault };
+    let threshold = chances + failureProbability;
+    if (draw >= chances && draw < threshold) return { latencyMs, fault: { fault: 'status', status: 500 } };
     for (const { status, probability } of statuses) {
       threshold += probability;
-      if (fault < threshold) return { latencyMs, status };
+      if (draw < threshold) return { latencyMs, fault: { fault: 'status', status } };
     }
-    return { latencyMs, status: undefined };
+    return { latencyMs, fault: undefined };
   };
 
   const worker: Worker<T> = (instance, call) => {
     const { signal } = call;
-    const { latencyMs, status } = plan(instance.id);
+    const { latencyMs, fault } = planCall(instance.id, call);
     stats.calls += 1;
     return new Promise<T>((resolve, reject) => {
       if (signal.aborted) {
@@ -142,30 +159,66 @@ export function fakeInstances<T = FakeResult>(options: FakeInstancesOptions<T>):
         reject(signal.reason);
         return;
       }
+      let timer: unknown;
       const onAbort = () => {
-        clock.clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
         stats.aborted += 1;
         reject(signal.reason);
       };
-      const timer = clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        if (status !== undefined) {
-          stats.failed += 1;
-          reject(new FakeInstanceError(status, instance.id));
-          return;
-        }
+      const fail = (error: unknown) => {
+        stats.failed += 1;
+        reject(error);
+      };
+      const settle = (value: () => T) => {
         try {
-          const value = respond(instance, call, latencyMs);
+          const result = value();
           stats.succeeded += 1;
-          resolve(value);
+          resolve(result);
         } catch (error) {
-          stats.failed += 1;
-          reject(error);
+          fail(error);
         }
-      }, latencyMs);
+      };
+      const after = (ms: number, then: () => void) => {
+        timer = clock.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          then();
+        }, ms);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
+      switch (fault?.fault) {
+        case undefined:
+          return after(latencyMs, () => settle(() => respond(instance, call, latencyMs)));
+        case 'hang':
+          return;
+        case 'reset':
+          return after(latencyMs, () => fail(networkError('ECONNRESET')));
+        case 'malformed':
+          // What `response.json()` throws on a body that is not JSON.
+          return after(latencyMs, () => fail(new SyntaxError('Unexpected token < in JSON')));
+        case 'drip': {
+          let value: T;
+          try {
+            value = respond(instance, call, latencyMs);
+          } catch (error) {
+            return after(latencyMs, () => fail(error));
+          }
+          const bytes = new TextEncoder().encode(JSON.stringify(value) ?? '').byteLength;
+          return after(latencyMs + dripMs(fault, bytes), () => settle(() => value));
+        }
+        case 'status': {
+          const { status, body, retryAfterSeconds } = fault;
+          if (status < 300) return after(latencyMs, () => settle(() => (body === undefined ? respond(instance, call, latencyMs) : (body as T))));
+          const retryAfterMs = retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1_000;
+          return after(latencyMs, () => fail(new FakeInstanceError(status, instance.id, retryAfterMs)));
+        }
+      }
     });
   };
 
   return { instances, worker, stats: () => ({ ...stats }) };
+}
+
+/** What fetch throws when a connection breaks: a `TypeError` with the network error on `cause`. */
+function networkError(code: string): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
 }

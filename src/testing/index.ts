@@ -6,11 +6,23 @@
 export {
   fakeInstances,
   FakeInstanceError,
+  type FakeCall,
   type FakeInstances,
   type FakeInstancesOptions,
-  type FakeLatency,
   type FakeResult,
   type FakeStats,
 } from './fakeInstances.js';
+export type { FakeFault, FakeFaultChance, FakeFaultPlan, FakeLatency, FakeRequestInfo } from './faults.js';
+export {
+  startFakeHttpFleet,
+  startFakeHttpInstance,
+  type FakeHttpFleet,
+  type FakeHttpFleetOptions,
+  type FakeHttpInstance,
+  type FakeHttpInstanceOptions,
+  type FakeHttpInstanceSpec,
+  type FakeHttpRequest,
+  type FakeHttpResult,
+} from './fakeHttp.js';
 export { createManualClock, type ManualClock } from './manualClock.js';
 export { seededRandom } from './seededRandom.js';

@@ -11,9 +11,14 @@ import type { InstanceReport } from '../../src/index.js';
  * `hang` never answers. The attempt timeout is 100 ms, the deadline 1 s, a hedge starts after
  * 50 ms, a retry waits 5 ms (full jitter with a fixed random 0.5 on a 10 ms ceiling), and a
  * 503's Retry-After asks for 300 ms.
+ *
+ * Work is idempotent (a read) or not (a POST-like worker marked `idempotent: false`); the latter
+ * runs with dedup off, as dedup does not depend on it. The `401+refresh` faults give the worker a
+ * `refreshCredentials`: the instance answers 401 until the credential is refreshed, then succeeds
+ * (`401+refresh`) or keeps answering 401 (`401+refresh-rejected`).
  */
 
-export const FAULTS = ['hang', 'reset', 'refused', 'slow', 'malformed', '500', '503+Retry-After', '403', '404', '401'] as const;
+export const FAULTS = ['hang', 'reset', 'refused', 'slow', 'malformed', '500', '503+Retry-After', '403', '404', '401', '401+refresh', '401+refresh-rejected'] as const;
 export type Fault = (typeof FAULTS)[number];
 export const STRATEGIES = ['firstSuccess', 'mergeAll', 'requireInstance', 'partialWithWarnings'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -33,6 +38,8 @@ export const TIMING = {
 
 export interface Cell {
   fault: Fault;
+  /** False for work that must not be repeated (`idempotent: false`). */
+  idempotent: boolean;
   scope: Scope;
   strategy: StrategyName;
   retry: boolean;
@@ -46,6 +53,10 @@ interface Trait {
   reason?: 'timeout' | 'failed' | 'unauthenticated';
   /** Retried when retries are on (idempotent work). */
   retryable: boolean;
+  /** Failed provably before sending: retried even when the work is not idempotent. */
+  notSent?: boolean;
+  /** The worker refreshes its credential once and tries again, whatever the retry settings. */
+  refreshes?: boolean;
   /** Still running when a hedge would start (50 ms). */
   slowerThanHedge: boolean;
 }
@@ -56,7 +67,7 @@ export const TRAITS: Record<Fault, Trait> = {
   // idempotency.md: connection reset → retried for idempotent work.
   reset: { status: 'error', reason: 'failed', retryable: true, slowerThanHedge: false },
   // idempotency.md: connection refused → always retried (nothing was sent).
-  refused: { status: 'error', reason: 'failed', retryable: true, slowerThanHedge: false },
+  refused: { status: 'error', reason: 'failed', retryable: true, notSent: true, slowerThanHedge: false },
   // Within the timeout: a success, just late.
   slow: { status: 'success', retryable: false, slowerThanHedge: true },
   // idempotency.md: a malformed answer is an ordinary error, not retried.
@@ -70,6 +81,11 @@ export const TRAITS: Record<Fault, Trait> = {
   // errors.md: 401 → error (unauthenticated); retried only after a credential refresh, and these
   // workers have none.
   '401': { status: 'error', reason: 'unauthenticated', retryable: false, slowerThanHedge: false },
+  // idempotency.md, http-worker.md: with a credential refresh, one refresh and one more attempt,
+  // for any work (the instance refused the credential before doing anything); a second 401 stays
+  // unauthenticated.
+  '401+refresh': { status: 'success', retryable: false, refreshes: true, slowerThanHedge: false },
+  '401+refresh-rejected': { status: 'error', reason: 'unauthenticated', retryable: false, refreshes: true, slowerThanHedge: false },
 };
 
 /** What the faulty instance `fake-0` must end as, and the call's value or error code. */
@@ -82,6 +98,8 @@ export interface Expected {
   hedges: number | undefined;
   /** The value (rendered) or `error CODE`. */
   result: string;
+  /** Credential refreshes for `fake-0` in one execution. */
+  refreshes: number;
 }
 
 export const outcomeText = (status: string, reason?: string) => (reason === undefined ? status : `${status} (${reason})`);
@@ -94,11 +112,16 @@ export function expectedOf(cell: Cell): Expected {
   const trait = TRAITS[cell.fault];
   const succeeded = trait.status === 'success';
   const failed = trait.status === 'error';
-  const attempts = cell.retry && trait.retryable ? TIMING.retry.maxAttempts : 1;
-  // maxHedges 1: one backup per attempt that is still running when the hedge delay passes.
-  const hedges = cell.hedge && trait.slowerThanHedge ? attempts : 0;
-  const own = { faulty: outcomeText(trait.status, trait.reason), attempts, hedges };
-  const cancelled = { faulty: 'skipped (cancelled)', attempts: undefined, hedges: undefined };
+  // idempotency.md: work that may have reached the instance is retried only when idempotent.
+  const retried = cell.retry && trait.retryable && (cell.idempotent || trait.notSent === true);
+  const attempts = trait.refreshes === true ? 2 : retried ? TIMING.retry.maxAttempts : 1;
+  // maxHedges 1: one backup per attempt that is still running when the hedge delay passes; work
+  // that is not idempotent is never hedged.
+  const hedges = cell.hedge && cell.idempotent && trait.slowerThanHedge ? attempts : 0;
+  // The first attempt fails at 10 ms, before anything else finishes: the refresh always happens.
+  const refreshes = trait.refreshes === true ? 1 : 0;
+  const own = { faulty: outcomeText(trait.status, trait.reason), attempts, hedges, refreshes };
+  const cancelled = { faulty: 'skipped (cancelled)', attempts: undefined, hedges: undefined, refreshes };
 
   switch (cell.strategy) {
     case 'firstSuccess': {

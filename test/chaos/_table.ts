@@ -20,11 +20,13 @@ export function knownBug(cell: Cell): string | undefined {
 }
 
 const onOff = (on: boolean) => (on ? 'on' : 'off');
-const tries = (e: Expected) => (e.attempts === undefined ? '–' : `${e.attempts}${e.hedges ? ` + ${e.hedges} hedge${e.hedges > 1 ? 's' : ''}` : ''}`);
+const tries = (e: Expected) =>
+  `${e.attempts === undefined ? '–' : `${e.attempts}${e.hedges ? ` + ${e.hedges} hedge${e.hedges > 1 ? 's' : ''}` : ''}`}${e.refreshes ? `, ${e.refreshes} refresh` : ''}`;
 
 /** Writes docs/reliability.md from the rows of a full run, in a fixed order. */
 export function writeTable(path: string, rows: readonly Row[]): void {
   const order = (row: Row) => [
+    Number(!row.cell.idempotent),
     FAULTS.indexOf(row.cell.fault),
     SCOPES.indexOf(row.cell.scope),
     STRATEGIES.indexOf(row.cell.strategy),
@@ -54,28 +56,35 @@ export function writeTable(path: string, rows: readonly Row[]): void {
     `- **faults** — \`hang\` never answers; \`slow\` answers after ${TIMING.slowMs} ms; the others fail after ${TIMING.faultMs} ms:`,
     '  `reset` and `refused` as fetch reports them, `malformed` as `response.json()` does, statuses as',
     `  an HTTP client error carrying \`status\`; \`503+Retry-After\` asks for ${TIMING.retryAfterMs} ms.`,
+    '  `401+refresh`: the worker can refresh its credential (`refreshCredentials`); the instance answers 401',
+    '  until it has, then succeeds; `401+refresh-rejected`: it keeps answering 401 after the refresh.',
+    '- **idempotent** — `yes`: a read; `no`: a POST-like worker marked `idempotent: false`, whose work',
+    '  must not be repeated (never hedged; retried only when the request provably was not sent). These',
+    '  rows run with dedup off: sharing an in-flight call does not depend on it.',
     `- **settings** — timeout ${TIMING.timeoutMs} ms, deadline ${TIMING.deadlineMs} ms; retry on: ` +
       `${TIMING.retry.maxAttempts} attempts; hedge on: a backup after ${TIMING.hedgeDelayMs} ms; dedup on: in-flight sharing.`,
     '- **fake-0** — its outcome; **tries** — its attempts (first + retries) and hedges, `–` when the',
-    '  call finished before it did; **result** — the value (instance ids) or the error code;',
+    '  call finished before it did, and its credential refreshes; **result** — the value (instance ids) or the error code;',
     '  **calls** — worker calls for the two callers, against one caller alone.',
     '',
     'The faults that exist only on the wire — `reset`, `refused` and `malformed` — are also run',
-    'against real HTTP servers on 127.0.0.1 with `httpWorker` (test/chaos/wire.test.ts), with the same',
-    'expected outcomes and each retry counted by the server.',
+    'against real HTTP servers on 127.0.0.1 (the HTTP fakes of `switchyard/testing`) with `httpWorker`',
+    '(test/chaos/wire.test.ts), with the same expected outcomes and each retry counted by the server;',
+    'so are the faults of work that is not idempotent, sent as a POST, and the 401 credential refresh',
+    "through `httpWorker`'s `credentials`, where two calls at once get 401 and share one refresh.",
     '',
     'A row marked **differs from the docs** is a known bug: the test expects the documented outcome',
     'and is marked as failing until the bug is fixed.',
     '',
-    '| fault | scope | strategy | retry | hedge | dedup | fake-0 | tries | result | calls | docs |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| idempotent | fault | scope | strategy | retry | hedge | dedup | fake-0 | tries | result | calls | docs |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { cell, expected, observed, bug } of sorted) {
     const agrees = bug === undefined;
     const shown = agrees ? expected : observed;
     const docs = agrees ? 'as documented' : `**differs from the docs**: ${bug} (documented: ${expected.faulty}, ${tries(expected)}, ${expected.result})`;
     lines.push(
-      `| ${cell.fault} | ${cell.scope} | ${cell.strategy} | ${onOff(cell.retry)} | ${onOff(cell.hedge)} | ${onOff(cell.dedup)} | ${shown.faulty} | ${tries(shown)} | ${shown.result.replace(/\|/g, '\\|')} | ${observed.calls} / ${observed.referenceCalls} | ${docs} |`,
+      `| ${cell.idempotent ? 'yes' : 'no'} | ${cell.fault} | ${cell.scope} | ${cell.strategy} | ${onOff(cell.retry)} | ${onOff(cell.hedge)} | ${onOff(cell.dedup)} | ${shown.faulty} | ${tries(shown)} | ${shown.result.replace(/\|/g, '\\|')} | ${observed.calls} / ${observed.referenceCalls} | ${docs} |`,
     );
   }
   lines.push('');

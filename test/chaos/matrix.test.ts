@@ -13,7 +13,7 @@ import {
   type Instance,
   type WorkerCall,
 } from '../../src/index.js';
-import { fakeInstances, FakeInstanceError } from '../../src/testing/index.js';
+import { fakeInstances, FakeInstanceError, type FakeCall, type FakeFaultPlan } from '../../src/testing/index.js';
 import { leftoverResources } from '../_support/resources.js';
 import {
   expectedOf,
@@ -23,6 +23,7 @@ import {
   SCOPES,
   STRATEGIES,
   TIMING,
+  TRAITS,
   type Cell,
   type Expected,
   type Fault,
@@ -44,26 +45,44 @@ type Value = string[];
 /** The error a worker gets from fetch when the connection is reset or refused. */
 const networkError = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
 
-/** Fake instances that all have `fault` (switchyard/testing's fakeInstances with a fixed plan). */
-function faultyInstances(fault: Fault) {
-  const latencyMs = fault === 'hang' ? 1e9 : fault === 'slow' ? TIMING.slowMs : TIMING.faultMs;
-  const status = ['500', '403', '404', '401'].includes(fault) ? Number(fault) : undefined;
+/**
+ * Fake instances that all have `fault`: switchyard/testing's fakeInstances with the fault plan it
+ * shares with the HTTP fakes, or with `respond` for what that plan has no word for (a refused
+ * connection, a Retry-After shorter than a second).
+ */
+function faultyInstances(fault: Fault, credentials: Map<string, number>) {
+  const latencyMs = fault === 'slow' ? TIMING.slowMs : TIMING.faultMs;
+  const plan: FakeFaultPlan<FakeCall> | undefined = (() => {
+    switch (fault) {
+      case 'hang':
+      case 'reset':
+      case 'malformed':
+        return { fault };
+      case '500':
+      case '403':
+      case '404':
+      case '401':
+        return { fault: 'status', status: Number(fault) };
+      case '401+refresh':
+        // 401 until this instance's credential has been refreshed.
+        return (request: FakeCall) => ((credentials.get(request.instanceId) ?? 0) === 0 ? { fault: 'status', status: 401 } : undefined);
+      case '401+refresh-rejected':
+        return { fault: 'status', status: 401 };
+      default:
+        return undefined;
+    }
+  })();
   return fakeInstances<Value>({
     count: 3,
     seed: 2,
     latency: { baseMs: latencyMs },
-    ...(status === undefined ? {} : { statuses: { [status]: 1 } }),
+    ...(plan === undefined ? {} : { fault: plan }),
     respond: (instance) => {
       switch (fault) {
-        case 'reset':
-          throw networkError('ECONNRESET');
         case 'refused':
           throw networkError('ECONNREFUSED');
-        case 'malformed':
-          // What `response.json()` throws on a broken body.
-          throw new SyntaxError('Unexpected token < in JSON at position 0');
         case '503+Retry-After':
-          throw Object.assign(new FakeInstanceError(503, instance.id), { retryAfterMs: TIMING.retryAfterMs });
+          throw new FakeInstanceError(503, instance.id, TIMING.retryAfterMs);
         default:
           return [instance.id];
       }
@@ -72,11 +91,28 @@ function faultyInstances(fault: Fault) {
 }
 
 function fleet(cell: Cell) {
+  const credentials = new Map<string, number>();
+  const refreshes: string[] = [];
   const healthy = fakeInstances<Value>({ count: 3, seed: 1, latency: { baseMs: TIMING.healthyMs }, respond: (instance) => [instance.id] });
-  const faulty = faultyInstances(cell.fault);
-  const worker = (instance: Instance, call: WorkerCall<unknown, unknown>) =>
+  const faulty = faultyInstances(cell.fault, credentials);
+  const call = (instance: Instance, call: WorkerCall<unknown, unknown>) =>
     (cell.scope === 'all' || instance.id === 'fake-0' ? faulty : healthy).worker(instance, call);
-  return { instances: healthy.instances, worker, calls: () => healthy.stats().calls + faulty.stats().calls };
+  const refreshCredentials = (instance: Instance) => {
+    refreshes.push(instance.id);
+    credentials.set(instance.id, (credentials.get(instance.id) ?? 0) + 1);
+  };
+  const traits = {
+    // A POST-like worker: its work must not be repeated.
+    ...(cell.idempotent ? {} : { idempotent: false }),
+    ...(TRAITS[cell.fault].refreshes === true ? { refreshCredentials } : {}),
+  };
+  const worker = Object.assign(call, traits);
+  return {
+    instances: healthy.instances,
+    worker,
+    calls: () => healthy.stats().calls + faulty.stats().calls,
+    refreshes: () => refreshes.filter((id) => id === 'fake-0').length,
+  };
 }
 
 function strategyOf(name: StrategyName) {
@@ -109,6 +145,8 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<PromiseSettledResul
 interface Run {
   results: PromiseSettledResult<{ value: unknown; report: FanoutReport }>[];
   calls: number;
+  /** Credential refreshes for fake-0. */
+  refreshes: number;
   signals: AbortSignal[];
   timersLeft: number;
   /** What on.finish reported, one per execution (one for callers sharing it through dedup). */
@@ -116,7 +154,7 @@ interface Run {
 }
 
 async function run(cell: Cell, dedup: boolean, callers: number): Promise<Run> {
-  const { instances, worker, calls } = fleet(cell);
+  const { instances, worker, calls, refreshes } = fleet(cell);
   const fanout = createFanout<unknown, Ctx>({
     router: staticRouter(instances),
     timeoutMs: TIMING.timeoutMs,
@@ -144,7 +182,7 @@ async function run(cell: Cell, dedup: boolean, callers: number): Promise<Run> {
       }),
     ),
   );
-  return { results, calls: calls(), signals: controllers.map((c) => c.signal), timersLeft: vi.getTimerCount(), reports };
+  return { results, calls: calls(), refreshes: refreshes(), signals: controllers.map((c) => c.signal), timersLeft: vi.getTimerCount(), reports };
 }
 
 interface Observed extends Expected {
@@ -167,6 +205,7 @@ function observe(cell: Cell, main: Run, reference: Run): Observed {
     attempts: cancelled ? undefined : attempts.length,
     hedges: cancelled ? undefined : instance.attempts.filter((a) => a.hedge).length,
     result,
+    refreshes: reference.refreshes,
     calls: main.calls,
     referenceCalls: reference.calls,
     retryWaitMs: attempts.length >= 2 && attempts[0]!.endMs !== undefined ? attempts[1]!.startMs - attempts[0]!.endMs : undefined,
@@ -174,18 +213,19 @@ function observe(cell: Cell, main: Run, reference: Run): Observed {
 }
 
 const cells: Cell[] = [];
-for (const fault of FAULTS)
-  for (const scope of SCOPES)
-    for (const strategy of STRATEGIES)
-      for (const retry of [false, true])
-        for (const hedge of [false, true])
-          for (const dedup of [false, true]) cells.push({ fault, scope, strategy, retry, hedge, dedup });
+for (const idempotent of [true, false])
+  for (const fault of FAULTS)
+    for (const scope of SCOPES)
+      for (const strategy of STRATEGIES)
+        for (const retry of [false, true])
+          for (const hedge of [false, true])
+            for (const dedup of idempotent ? [false, true] : [false]) cells.push({ fault, idempotent, scope, strategy, retry, hedge, dedup });
 
 const rows: Row[] = [];
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown) => rejections.push(reason);
 const name = (c: Cell) =>
-  `${c.fault} on ${c.scope === 'one' ? 'one instance' : 'every instance'}, ${c.strategy}, retry ${c.retry ? 'on' : 'off'}, hedge ${c.hedge ? 'on' : 'off'}, dedup ${c.dedup ? 'on' : 'off'}`;
+  `${c.idempotent ? '' : 'not idempotent, '}${c.fault} on ${c.scope === 'one' ? 'one instance' : 'every instance'}, ${c.strategy}, retry ${c.retry ? 'on' : 'off'}, hedge ${c.hedge ? 'on' : 'off'}, dedup ${c.dedup ? 'on' : 'off'}`;
 
 describe('chaos matrix (in process, fake timers)', () => {
   beforeAll(() => {
@@ -218,12 +258,16 @@ describe('chaos matrix (in process, fake timers)', () => {
       const sameForBoth = main.results.map((r) => (r.status === 'fulfilled' ? renderValue(cell.strategy, r.value.value) : String((r.reason as { code?: string }).code)));
       rows.push({ cell, expected, observed, bug });
 
-      expect({ faulty: observed.faulty, attempts: observed.attempts, hedges: observed.hedges, result: observed.result }).toEqual({
+      expect({ faulty: observed.faulty, attempts: observed.attempts, hedges: observed.hedges, result: observed.result, refreshes: observed.refreshes }).toEqual({
         faulty: expected.faulty,
         attempts: expected.attempts,
         hedges: expected.hedges,
         result: expected.result,
+        refreshes: expected.refreshes,
       });
+      // Each execution refreshes on its own: a worker that shares one refresh across a burst (as
+      // httpWorker does) is checked on the wire.
+      expect(main.refreshes).toBe(cell.dedup ? observed.refreshes : 2 * observed.refreshes);
       // Both callers get the same answer; dedup on makes them share one execution.
       expect(new Set(sameForBoth).size).toBe(1);
       expect(observed.calls).toBe(cell.dedup ? observed.referenceCalls : 2 * observed.referenceCalls);

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { useFakeTimersFromZero } from '../_support/fakeTimers.js';
 import { isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import type { WorkerCall } from '../../src/execute/types.js';
@@ -144,4 +144,85 @@ test.each([
   }
   expect(isSwitchyardError(thrown) && thrown.code).toBe('INVALID_CONFIG');
   expect((thrown as Error).message).toContain(`Expected \`${field}\``);
+});
+
+describe('faults shared with the HTTP fakes', () => {
+  const settle = async <T>(promise: Promise<T>, ms: number) => {
+    const result = promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    await vi.advanceTimersByTimeAsync(ms);
+    return result;
+  };
+
+  test('hang never answers, and rejects with the signal reason on abort without leaving a timer', async () => {
+    const { instances, worker } = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 10 }, fault: { fault: 'hang' } });
+    const controller = new AbortController();
+    let settled = false;
+    const pending = worker(instances[0]!, callWith(controller.signal)).finally(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(settled).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    controller.abort(new Error('timeout'));
+    await expect(pending).rejects.toThrow('timeout');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  test('reset fails after the latency the way fetch does', async () => {
+    const { instances, worker } = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 10 }, fault: { fault: 'reset' } });
+    const { error } = (await settle(worker(instances[0]!, callWith()), 10)) as { error: TypeError };
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error.cause as { code: string }).code).toBe('ECONNRESET');
+  });
+
+  test('malformed fails with the SyntaxError of response.json()', async () => {
+    const { instances, worker } = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 10 }, fault: { fault: 'malformed' } });
+    expect(await settle(worker(instances[0]!, callWith()), 10)).toMatchObject({ error: expect.any(SyntaxError) });
+  });
+
+  test('drip answers after one interval per chunk of the JSON body', async () => {
+    const { instances, worker } = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 10 }, respond: () => 'abcdefgh', fault: { fault: 'drip', chunkBytes: 5, intervalMs: 100 } });
+    let value: unknown;
+    void worker(instances[0]!, callWith()).then((v) => (value = v));
+    // '"abcdefgh"' is 10 bytes: two chunks.
+    await vi.advanceTimersByTimeAsync(209);
+    expect(value).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(value).toBe('abcdefgh');
+  });
+
+  test('status carries the status and Retry-After in ms; a 2xx status answers its body', async () => {
+    const failing = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 0 }, fault: { fault: 'status', status: 503, retryAfterSeconds: 2 } });
+    const { error } = (await settle(failing.worker(failing.instances[0]!, callWith()), 1)) as { error: FakeInstanceError };
+    expect(error).toMatchObject({ status: 503, retryAfterMs: 2_000 });
+    const ok = fakeInstances({ count: 1, seed: 1, latency: { baseMs: 0 }, fault: { fault: 'status', status: 200, body: { custom: true } } });
+    expect(await settle(ok.worker(ok.instances[0]!, callWith()), 1)).toEqual({ value: { custom: true } });
+  });
+
+  test('a plan function decides per call and sees the call', async () => {
+    const { instances, worker } = fakeInstances({
+      count: 1,
+      seed: 1,
+      latency: { baseMs: 0 },
+      fault: (request) => (request.index === 0 || request.call.hedge ? { fault: 'status', status: 500 } : undefined),
+    });
+    const first = await settle(worker(instances[0]!, callWith()), 1);
+    const second = await settle(worker(instances[0]!, callWith()), 1);
+    expect([first, second].map((r) => ('error' in r ? (r.error as FakeInstanceError).status : 'ok'))).toEqual([500, 'ok']);
+  });
+
+  test('fault chances share their draw with failureProbability and statuses, and must sum to at most 1', () => {
+    expect(() => fakeInstances({ count: 1, seed: 1, latency: { baseMs: 0 }, fault: [{ fault: 'reset', probability: 0.5 }], statuses: { 404: 0.6 } })).toThrow(
+      /Expected `statuses` to be probabilities that sum to at most 1 with `fault` chances/,
+    );
+    expect(() => fakeInstances({ count: 1, seed: 1, latency: { baseMs: 0 }, fault: { fault: 'drip', chunkBytes: 0 } })).toThrow(
+      'Expected `fault.chunkBytes` to be an integer >= 1, got 0',
+    );
+  });
+
+  test('without a fault plan the draws are what they always were', async () => {
+    const withPlan = await trace({ ...noisy, seed: 7, fault: () => undefined } as FakeInstancesOptions<FakeResult>);
+    expect(withPlan).toEqual(await trace({ ...noisy, seed: 7 }));
+  });
 });

@@ -1,7 +1,8 @@
-/** The example of docs/testing.md, run: a fan-out over seeded fake instances in simulated time. */
-import { expect, test } from 'vitest';
+/** The examples of docs/testing.md, run: fan-outs over seeded fake instances, in simulated time and over HTTP. */
+import { afterEach, describe, expect, test } from 'vitest';
 import { createFanout, partialWithWarnings, staticRouter } from '../../src/index.js';
-import { createManualClock, fakeInstances, seededRandom } from '../../src/testing/index.js';
+import { httpWorker } from '../../src/http/index.js';
+import { createManualClock, fakeInstances, seededRandom, startFakeHttpFleet, type FakeHttpFleet } from '../../src/testing/index.js';
 
 async function dashboardOnce() {
   const clock = createManualClock();
@@ -29,4 +30,28 @@ test('reports the instance that ran out of time, the same way in every run', asy
     pending: 0,
   });
   expect(await dashboardOnce()).toEqual(first);
+});
+
+describe('fake instances over HTTP (the example of docs/testing.md)', () => {
+  let fleet: FakeHttpFleet | undefined;
+  afterEach(() => fleet?.close());
+
+  test('shows the regions that answered and retries the one that asked to wait', async () => {
+    fleet = await startFakeHttpFleet({
+      instances: [{ id: 'eu' }, { id: 'us' }, { id: 'asia' }],
+      seed: 7,
+      latency: { baseMs: 5, jitterMs: 5 },
+      respond: (request) => [{ region: request.instanceId }],
+    });
+    fleet.setFault('us', (request) => (request.index === 0 ? { fault: 'status', status: 503, retryAfterSeconds: 1 } : undefined));
+    fleet.setFault('asia', { fault: 'hang' });
+
+    const fanout = createFanout({ router: staticRouter(fleet.instances), timeoutMs: 2_000, deadlineMs: 5_000 });
+    const orders = httpWorker<{ region: string }[]>({ path: '/orders' });
+    const result = await fanout.run({ operation: 'orders', data: {}, context: {}, worker: orders, strategy: partialWithWarnings() });
+
+    expect(result.data.map((order) => order.region).sort()).toEqual(['eu', 'us']);
+    expect(result.warnings.map((warning) => [warning.instance, warning.category])).toEqual([['asia', 'timeout']]);
+    expect(fleet.requests.filter((request) => request.instanceId === 'us')).toHaveLength(2); // the 503, then its retry
+  });
 });
