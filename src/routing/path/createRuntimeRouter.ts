@@ -1,4 +1,4 @@
-import { withTimeout } from '../../_internal/withTimeout.js';
+import { createInflight, type Flight } from '../../_internal/inflight.js';
 import { callHook } from '../../_internal/callHook.js';
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../_internal/clock.js';
@@ -184,15 +184,6 @@ interface Entry {
   invalidated: boolean;
 }
 
-interface Flight {
-  /** What the callers waiting on this load get: its table, or the table of the load that replaced it. */
-  promise: Promise<Table>;
-  /** Aborts the load (its signal and its timeout) when it is replaced or the cache is cleared. */
-  controller: AbortController;
-  /** Hands this load's callers over to the load that replaced it. */
-  handOver(next: Promise<Table>): void;
-}
-
 const SUPERSEDED = new DOMException('The route table was invalidated during its load', 'AbortError');
 
 const optionsSchema = v.strictObject({
@@ -285,96 +276,65 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   // own TTL would drop the last good table (on purgeStale, or on a read of a stale entry) and reads
   // a start time of 0 from the clock as "no start", so tables loaded at clock 0 never went stale.
   const cache = new LRUCache<string, Entry>({ max: maxTables });
-  const inflight = new Map<string, Flight>();
   const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0, backedOff: 0 };
   // A failing loader (a database down) must not be called on every request for a key: the key is
   // backed off, from `backoffMs` doubling to `maxBackoffMs`. Bounded like the tables.
   const failures = new LRUCache<string, Failure>({ max: maxTables });
 
-  /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
-  const loadWithin = (key: string, controller: AbortController): Promise<RouteTable | null | undefined> =>
-    withTimeout(() => options.load(key, { signal: controller.signal }), {
-      clock,
-      ms: loadTimeoutMs,
-      signal: controller.signal,
-      onTimeout: () => {
-        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`);
-        controller.abort(error);
-        return error;
-      },
-    });
-
-  const startLoad = (key: string): Flight => {
+  /** Loads, validates and caches `key`'s table. A replaced load reports nothing: its callers follow the new one. */
+  const load = (key: string) => async (flight: Flight): Promise<Table> => {
     counters.loads += 1;
-    const controller = new AbortController();
-    let settle!: (outcome: Promise<Table>) => void;
-    const flight: Flight = {
-      promise: new Promise<Table>((resolve) => {
-        settle = resolve;
-      }),
-      controller,
-      handOver: (next) => settle(next),
-    };
-    // A replaced load is aborted and reports nothing: its callers already follow the new one.
-    const current = () => inflight.get(key) === flight;
-    const load = async (): Promise<Table> => {
-      const started = clock.now();
-      try {
-        const raw = await loadWithin(key, controller);
-        const matcher = buildMatcher(raw ?? [], matcherOptions);
-        const table: Table = { matcher, proxies: new Map() };
-        if (!current()) return table;
-        const now = clock.now();
-        failures.delete(key);
-        cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
-        callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
-        return table;
-      } catch (error) {
-        if (!current()) throw error;
-        counters.errors += 1;
-        const last = cache.peek(key);
-        if (last !== undefined) {
-          // Serve the last good table for another TTL instead of loading on every request meanwhile.
-          last.staleAt = clock.now() + ttlMs;
-          last.invalidated = false;
-        }
-        callHook(options.on?.loadError, { key, error, kept: last !== undefined });
-        if (last !== undefined) return last.table;
-        const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
-        const previous = failures.get(key);
-        const waitMs = previous === undefined ? backoffMs : Math.min(previous.waitMs * 2, maxBackoffMs);
-        const failure: Failure = {
-          until: clock.now() + waitMs,
-          waitMs,
-          code: rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
-          message: rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
-          cause: error,
-        };
-        failures.set(key, failure);
-        throw failedLoad(failure);
-      } finally {
-        if (current()) inflight.delete(key);
-      }
-    };
-    inflight.set(key, flight);
-    const loaded = load();
-    // A background reload has no awaiting caller; its failure has already gone to on.loadError.
-    loaded.catch(() => {});
-    // Resolving twice is a no-op: a replaced load's own result is dropped.
-    void loaded.then(
-      () => settle(loaded),
-      () => settle(loaded),
-    );
-    flight.promise.catch(() => {});
-    return flight;
+    const started = clock.now();
+    const raw = await options.load(key, { signal: flight.signal });
+    const matcher = buildMatcher(raw ?? [], matcherOptions);
+    const table: Table = { matcher, proxies: new Map() };
+    if (!flight.current) return table;
+    const now = clock.now();
+    failures.delete(key);
+    cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
+    callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
+    return table;
   };
+
+  /** A failed, timed-out or rejected load: keep serving the last good table, or back the key off. */
+  const recover = (key: string, error: unknown, flight: Flight): Table => {
+    if (!flight.current) throw error;
+    counters.errors += 1;
+    const last = cache.peek(key);
+    if (last !== undefined) {
+      // Serve the last good table for another TTL instead of loading on every request meanwhile.
+      last.staleAt = clock.now() + ttlMs;
+      last.invalidated = false;
+    }
+    callHook(options.on?.loadError, { key, error, kept: last !== undefined });
+    if (last !== undefined) return last.table;
+    const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
+    const previous = failures.get(key);
+    const waitMs = previous === undefined ? backoffMs : Math.min(previous.waitMs * 2, maxBackoffMs);
+    const failure: Failure = {
+      until: clock.now() + waitMs,
+      waitMs,
+      code: rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
+      message: rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
+      cause: error,
+    };
+    failures.set(key, failure);
+    throw failedLoad(failure);
+  };
+
+  // One load per key; it fails at `loadTimeoutMs` even if the loader ignores its signal.
+  const inflight = createInflight<string, Table>({
+    clock,
+    timeoutMs: loadTimeoutMs,
+    timeoutError: (key) => new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`),
+    recover,
+  });
 
   const tableFor = (key: string): Promise<Table> => {
     const now = clock.now();
     const entry = cache.get(key);
     if (entry === undefined) {
-      const running = inflight.get(key);
-      if (running === undefined) {
+      if (!inflight.has(key)) {
         const failure = failures.get(key);
         if (failure !== undefined && now < failure.until) {
           counters.backedOff += 1;
@@ -382,14 +342,14 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
         }
       }
       counters.misses += 1;
-      return (running ?? startLoad(key)).promise;
+      return inflight.run(key, load(key));
     }
     entry.usedAt = now;
     if (!entry.invalidated && now <= entry.staleAt) {
       counters.hits += 1;
     } else {
       counters.stale += 1;
-      if (!inflight.has(key)) startLoad(key);
+      inflight.refresh(key, load(key));
     }
     return Promise.resolve(entry.table);
   };
@@ -429,19 +389,13 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       if (entry !== undefined) entry.invalidated = true;
       // A load already running may return what the change replaced: abort it and hand its callers
       // over to a fresh load, so one key never has more than one load running.
-      const running = inflight.get(key);
-      if (running === undefined) return;
-      inflight.delete(key);
-      running.controller.abort(SUPERSEDED);
-      running.handOver(startLoad(key).promise);
+      inflight.replace(key, load(key), SUPERSEDED);
     },
 
     clear() {
-      const flights = [...inflight.values()];
-      inflight.clear();
+      inflight.clear(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
       cache.clear();
       failures.clear();
-      for (const flight of flights) flight.controller.abort(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
     },
 
     cleanup() {
