@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { systemClock, type Clock } from './clock.js';
 import { withTimeout } from './withTimeout.js';
 
@@ -30,7 +31,7 @@ export interface InflightOptions<K, T> {
    * fails with it, even when the load ignores its signal. @default no bound
    */
   timeoutMs?: number;
-  /** The error a timed-out flight fails with. @default an Error naming the timeout */
+  /** The error a timed-out flight fails with. @default a `SwitchyardError('DEADLINE_EXCEEDED')` */
   timeoutError?: (key: K) => unknown;
   /**
    * Turns a failed flight (a rejection, a throw or the timeout) into what every waiter gets: return
@@ -122,8 +123,8 @@ class FlightState<T> implements Flight {
   }
 }
 
-function defaultTimeoutError(ms: number): Error {
-  return new Error(`The load did not finish within ${ms} ms`);
+function defaultTimeoutError(ms: number): SwitchyardError {
+  return new SwitchyardError('DEADLINE_EXCEEDED', `The load did not finish within ${ms} ms`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, nonNegativeNumber, parseOptions, positiveInteger, ratio, v } from '../_internal/validate.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
@@ -43,11 +44,18 @@ export interface FakeResult {
   hedge: boolean;
 }
 
-/** The error a fake instance fails with: it carries `status` like an HTTP client error would. */
-export class FakeInstanceError extends Error {
+/**
+ * The error a fake instance fails with: it carries `status` like an HTTP client error would, and
+ * code `UPSTREAM_STATUS` like `switchyard/http`'s `HttpStatusError`.
+ */
+export class FakeInstanceError extends SwitchyardError {
   override readonly name = 'FakeInstanceError';
-  constructor(readonly status: number, instanceId: string) {
-    super(`Fake instance ${instanceId} answered ${status}`);
+  declare readonly code: 'UPSTREAM_STATUS';
+  constructor(
+    readonly status: number,
+    instanceId: string,
+  ) {
+    super('UPSTREAM_STATUS', `Fake instance ${instanceId} answered ${status}`);
   }
 }
 
