@@ -92,12 +92,11 @@ export {
 export {
   createDedup,
   canonicalKey,
-  memoryStore,
   DEDUP_DEFAULTS,
   type Dedup,
   type DedupInput,
   type DedupOptions,
   type DedupHooks,
   type InvalidateTarget,
-  type MemoryStoreOptions,
 } from './dedup/index.js';
+export { memoryStore, type MemoryStoreOptions } from './stores/memoryStore.js';

@@ -3,7 +3,7 @@ import { createInflight, type Flight } from '../_internal/inflight.js';
 import { callHook } from '../_internal/callHook.js';
 import { systemClock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
+import { isMemoryStore, memoryStore } from '../stores/memoryStore.js';
 import { canonicalKey } from './canonicalKey.js';
 import { copierOf, decodeEntry, encodeEntry } from './_entry.js';
 import { GENERATION_TTL_MS, NO_GENERATIONS, generationKey, generationKeysOf, generationTuple, newGeneration } from './_generations.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDedup } from '../../src/dedup/index.js';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 
 describe('createDedup options', () => {
   it('names the field and the value in a bad-config message', () => {

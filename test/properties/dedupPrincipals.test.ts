@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { canonicalKey } from '../../src/dedup/canonicalKey.js';
 import { createDedup, type Dedup } from '../../src/dedup/index.js';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 import type { Store } from '../../src/stores/types.js';
 import { leftoverResourcesSettled } from '../_support/resources.js';
 import { params } from './_seed.js';

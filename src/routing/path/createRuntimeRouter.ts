@@ -4,14 +4,10 @@ import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
-import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
 import { buildMatcher, readInput, type MatcherCore } from './createRouteMatcher.js';
 import { normalizePath } from './normalizePath.js';
 import type { MatchInput, MatchedTarget, RouteMatch, RouteTable } from './types.js';
-
-/** Options passed to `createProxy` for every target (the target and its label come from the route). */
-export type RuntimeProxyOptions = Omit<ProxyOptions, 'target' | 'name' | 'clock'>;
 
 /** Per-request inputs a `Request` cannot carry, as `createProxy` takes them. */
 export interface RuntimeHandleInit {
@@ -27,7 +23,7 @@ export interface RuntimeHandleInit {
   signal?: AbortSignal | undefined;
 }
 
-/** Sends a matched request to its target; replaces the built-in `createProxy` forwarding. */
+/** Sends a matched request to its target: `proxyForward()` from `switchyard/http`, or your own. */
 export type Forward = (request: Request, target: MatchedTarget, match: RouteMatch, init: RuntimeHandleInit) => Promise<Response>;
 
 /** What `on.load` sees after a table was loaded and accepted. */
@@ -94,9 +90,11 @@ export interface RuntimeRouterOptions {
   balance?: Balance;
   /** See `RouteMatcherOptions.random`. @default Math.random */
   random?: () => number;
-  /** Options for the built-in forwarding through `createProxy` (timeout, trusted proxies, …). @default {} */
-  proxy?: RuntimeProxyOptions;
-  /** Forwards a matched request; replaces `createProxy`. @default a cached `createProxy` per target origin and route */
+  /**
+   * Forwards a matched request; needed by `handle`, not by `match`. `proxyForward(options)` from
+   * `switchyard/http` forwards through `createProxy`; this entry holds no proxy code itself.
+   * @default none: `handle` rejects with `INVALID_CONFIG`
+   */
   forward?: Forward;
   /**
    * What `handle` does with a path `normalizePath` refuses (`//`, dot segments, encoded `/`):
@@ -106,7 +104,7 @@ export interface RuntimeRouterOptions {
   invalidPath?: 'reject' | 'pass';
   /** Hooks for logs and metrics. */
   on?: RuntimeRouterHooks;
-  /** Time source for table TTLs, load timeouts and proxy timeouts. @default systemClock */
+  /** Time source for table TTLs and load timeouts. @default systemClock */
   clock?: Clock;
 }
 
@@ -171,7 +169,6 @@ export interface RuntimeRouter {
 
 interface Table {
   matcher: MatcherCore;
-  proxies: Map<string, Proxy>;
 }
 
 /** The last good table of a key; expiry is tracked here, not by lru-cache (see below). */
@@ -196,7 +193,6 @@ const optionsSchema = v.strictObject({
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
   random: fn<() => number>().optional(),
-  proxy: expected<RuntimeProxyOptions>('an object of createProxy options', (v) => typeof v === 'object' && v !== null).optional(),
   forward: fn<Forward>().optional(),
   invalidPath: expected<'reject' | 'pass'>("'reject' or 'pass'", (v) => v === 'reject' || v === 'pass').optional(),
   on: v.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
@@ -224,8 +220,8 @@ function pathOf(url: string): string {
 /**
  * Creates the runtime router of the seed: per-key route tables (per function, per tenant) loaded
  * by any async loader, validated, and cached on lru-cache with a TTL; requests that match a route
- * are forwarded through `createProxy` (or `forward`), others return null so the app runs its own
- * handler.
+ * are handed to `forward` (`proxyForward()` from `switchyard/http` streams them through
+ * `createProxy`), others return null so the app runs its own handler.
  *
  * Only a key with no table waits for its load; concurrent lookups of it share that load. A stale
  * table (TTL passed or `invalidate`d) answers at once while one load per key runs in the
@@ -237,7 +233,7 @@ function pathOf(url: string): string {
  * replaces it, `clear()`, LRU eviction beyond `maxTables`, or `cleanup()` once the key is idle.
  *
  * @example
- * const router = createRuntimeRouter({ load: (fnId) => db.routesOf(fnId), ttlMs: 60_000 });
+ * const router = createRuntimeRouter({ load: (fnId) => db.routesOf(fnId), ttlMs: 60_000, forward: proxyForward() });
  * const response = await router.handle(fnId, request, { path: req.url, clientAddress: req.socket.remoteAddress });
  * return response ?? runFunction(fnId, request);
  */
@@ -256,21 +252,11 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   }
   const clock = options.clock ?? systemClock;
   const invalidPath = options.invalidPath ?? 'reject';
-  const proxyOptions = options.proxy ?? {};
   const matcherOptions = {
     ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
     ...(options.balance === undefined ? {} : { balance: options.balance }),
     ...(options.random === undefined ? {} : { random: options.random }),
   };
-  if (options.forward === undefined) {
-    // Proxies are created lazily per target; check their options now so a typo fails at startup.
-    try {
-      createProxy({ ...proxyOptions, target: 'http://127.0.0.1', clock });
-    } catch (error) {
-      if (isSwitchyardError(error)) throw new SwitchyardError(error.code, error.message.replace('`createProxy.', '`proxy.'));
-      throw error;
-    }
-  }
 
   // lru-cache only bounds the number of tables. Staleness is tracked on each entry: lru-cache's
   // own TTL would drop the last good table (on purgeStale, or on a read of a stale entry) and reads
@@ -287,7 +273,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     const started = clock.now();
     const raw = await options.load(key, { signal: flight.signal });
     const matcher = buildMatcher(raw ?? [], matcherOptions);
-    const table: Table = { matcher, proxies: new Map() };
+    const table: Table = { matcher };
     if (!flight.current) return table;
     const now = clock.now();
     failures.delete(key);
@@ -354,16 +340,6 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     return Promise.resolve(entry.table);
   };
 
-  const defaultForward = (table: Table): Forward => (request, target, match, init) => {
-    const id = `${target.origin}\n${match.route.name}`;
-    let proxy = table.proxies.get(id);
-    if (proxy === undefined) {
-      proxy = createProxy({ ...proxyOptions, target: target.origin, name: match.route.name, clock });
-      table.proxies.set(id, proxy);
-    }
-    return proxy.handle(request, { ...init, path: target.path });
-  };
-
   return {
     async match(key, input) {
       const table = await tableFor(key);
@@ -379,8 +355,13 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       const match = table.matcher.lookup(request.method, normalized.path, normalized.search, request.headers);
       if (match === null) return null;
       if (match.target === null) return jsonResponse(503, { error: 'No upstream available', target: match.route.name });
-      const forward = options.forward ?? defaultForward(table);
-      return forward(request, match.target, match, init);
+      if (options.forward === undefined) {
+        throw new SwitchyardError(
+          'INVALID_CONFIG',
+          'Expected `forward` to be set to call handle(): pass `forward: proxyForward()` from switchyard/http, or your own',
+        );
+      }
+      return options.forward(request, match.target, match, init);
     },
 
     invalidate(key) {
