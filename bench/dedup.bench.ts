@@ -24,7 +24,7 @@ function backend() {
   return { worker, calls: () => calls };
 }
 
-const input = { operation: 'dashboard', principal: 'user-1', params: { range: '7d', widgets: ['a', 'b'] } };
+const input = { operation: 'dashboard', principal: 'user-1', data: { range: '7d', widgets: ['a', 'b'] } };
 
 async function burst(mode: 'none' | 'inflight' | 'cache'): Promise<{ calls: number; rps: number }> {
   const { worker, calls } = backend();

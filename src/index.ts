@@ -100,7 +100,6 @@ export {
 export {
   createDedup,
   canonicalKey,
-  memoryStore,
   DEDUP_DEFAULTS,
   type Dedup,
   type DedupInput,
@@ -114,5 +113,5 @@ export {
   type NotCachedState,
   type RefreshErrorState,
   type InvalidateTarget,
-  type MemoryStoreOptions,
 } from './dedup/index.js';
+export { memoryStore, type MemoryStoreOptions } from './stores/memoryStore.js';

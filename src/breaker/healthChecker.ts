@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { withTimeout } from '../_internal/withTimeout.js';
 import { callHook } from '../_internal/callHook.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
@@ -71,10 +72,6 @@ const schema = v
     on: v.object({ check: fn<(state: HealthCheckState) => void>().optional() }).optional(),
   });
 
-class HealthCheckTimeout extends Error {
-  override readonly name = 'TimeoutError';
-}
-
 /**
  * Creates active health checks that run per instance on an interval with jitter and a timeout,
  * and feed each result to the breakers, so a dead instance is known before a user's call finds it.
@@ -126,7 +123,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       if (current !== run || running.get(instance.id) !== controller) return;
       running.delete(instance.id);
       // Frees the race's abort listener, and tells a check that ignored its signal it was abandoned.
-      controller.abort(new HealthCheckTimeout('Health check finished'));
+      controller.abort(new SwitchyardError('ABORTED', 'Health check finished'));
       report(state);
       schedule(instance, current);
     };
@@ -136,7 +133,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       ms: timeoutMs,
       signal: controller.signal,
       onTimeout: () => {
-        const error = new HealthCheckTimeout('Health check timed out');
+        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Health check of \`${instance.id}\` timed out after ${timeoutMs} ms`);
         controller.abort(error);
         return error;
       },
@@ -165,7 +162,7 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       timers.clear();
       const checks = [...running.values()];
       running.clear();
-      for (const controller of checks) controller.abort(new HealthCheckTimeout('Health checks stopped'));
+      for (const controller of checks) controller.abort(new SwitchyardError('ABORTED', 'Health checks stopped'));
     },
     isHealthy(instanceId) {
       return healthy.get(instanceId) ?? true;

@@ -1,9 +1,4 @@
-/**
- * The cached form of a result: `{"f":freshUntil,"g":generations,"v":value}` as JSON (`g` only on
- * shared stores, see `_generations.ts`). Only values that come back
- * from JSON equal to what went in are cached, so a cache hit returns what a fresh call would have.
- */
-
+/** Deeper values are not plain data as far as caching goes: a bound on the recursion. */
 const MAX_DEPTH = 1000;
 
 /** True when `JSON.parse(JSON.stringify(value))` deep-equals `value` (undefined properties aside). */
@@ -71,6 +66,11 @@ export type Encoded =
   | { ok: true; text: string; bytes: number }
   | { ok: false; reason: 'not-serialisable' | 'too-large'; bytes?: number };
 
+/**
+ * The cached form of a result: `{"f":freshUntil,"g":generations,"v":value}` as JSON (`g` only on
+ * shared stores, see `_generations.ts`). Only values that come back
+ * from JSON equal to what went in are cached, so a cache hit returns what a fresh call would have.
+ */
 export function encodeEntry(value: unknown, freshUntil: number, maxBytes: number, generations?: string): Encoded {
   if (value !== undefined && !isJsonData(value, 0, new Set())) return { ok: false, reason: 'not-serialisable' };
   const head = generations === undefined ? `{"f":${freshUntil}` : `{"f":${freshUntil},"g":${JSON.stringify(generations)}`;
@@ -84,6 +84,7 @@ export function encodeEntry(value: unknown, freshUntil: number, maxBytes: number
 
 export type Decoded = { ok: true; freshUntil: number; generations: string | undefined; value: unknown } | { ok: false };
 
+/** Reads what {@link encodeEntry} wrote; anything else (a foreign or corrupt entry) is `{ ok: false }`. */
 export function decodeEntry(text: string): Decoded {
   try {
     const parsed = JSON.parse(text) as unknown;

@@ -5,7 +5,7 @@ const MAX_DEPTH = 100;
 function invalid(what: string, path: string): SwitchyardError {
   return new SwitchyardError(
     'INVALID_INPUT',
-    `Expected dedup params to be plain data, found ${what} at \`${path}\``,
+    `Expected the dedup key's \`data\` to be plain data, found ${what} at \`${path}\``,
   );
 }
 
@@ -135,5 +135,5 @@ function compareEntries(a: [string, string], b: [string, string]): number {
  * canonicalKey({ b: 1, a: [1n, new Date(0)] }) === canonicalKey({ a: [1n, new Date(0)], b: 1 }); // true
  */
 export function canonicalKey(value: unknown): string {
-  return encode(value, 'params', new Set());
+  return encode(value, 'data', new Set());
 }

@@ -1,8 +1,9 @@
 import { withTimeout } from '../_internal/withTimeout.js';
+import { createInflight, type Flight } from '../_internal/inflight.js';
 import { callHook } from '../_internal/callHook.js';
 import { systemClock } from '../_internal/clock.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { isMemoryStore, memoryStore } from '../stores/memory/memoryStore.js';
+import { isMemoryStore, memoryStore } from '../stores/memoryStore.js';
 import { canonicalKey } from './canonicalKey.js';
 import { copierOf, decodeEntry, encodeEntry } from './_entry.js';
 import { GENERATION_TTL_MS, NO_GENERATIONS, generationKey, generationKeysOf, generationTuple, newGeneration } from './_generations.js';
@@ -16,12 +17,12 @@ export interface DedupInput {
   operation: string;
   /** Who the call acts for (from the fanout's `principal(context)`). `undefined` or '' never shares unless `shared`. */
   principal: string | undefined;
-  /** The call's parameters, keyed by `canonicalKey`. */
-  params: unknown;
+  /** The call's input, keyed by `canonicalKey`. */
+  data: unknown;
   /** Allow sharing and caching with no principal: only for data that is the same for everyone. @default false */
   shared?: boolean;
-  /** Replaces the params part of the key (e.g. pick the fields that matter); the principal part always stays. */
-  key?: (params: unknown) => unknown;
+  /** Replaces the data part of the key (e.g. pick the fields that matter); the principal part always stays. */
+  key?: (data: unknown) => unknown;
   /** This operation's cache TTL, overriding `createDedup({ ttlMs })`. */
   ttlMs?: number;
   /** This caller's signal: aborting it rejects this caller only, with `SwitchyardError('ABORTED')`. */
@@ -34,24 +35,24 @@ export interface DedupInput {
   copy?: (value: unknown) => unknown;
 }
 
-/** What `dedup.invalidate` drops: everything, one operation, one params for every principal, or one key. */
+/** What `dedup.invalidate` drops: everything, one operation, one call's data for every principal, or one key. */
 export interface InvalidateTarget {
   operation?: string;
-  /** Needs `operation`. When the runs used `key`, pass `key(params)`. */
-  params?: unknown;
-  /** Needs `operation` and `params`. */
+  /** Needs `operation`. When the runs used `key`, pass `key(data)`. */
+  data?: unknown;
+  /** Needs `operation` and `data`. */
   principal?: string;
 }
 
 /** Shares identical concurrent calls and caches their results. Built by {@link createDedup}. */
 export interface Dedup {
   /**
-   * Runs `execute` once for every identical call in flight (same operation, principal and params),
+   * Runs `execute` once for every identical call in flight (same operation, principal and data),
    * or answers from the result cache. `execute`'s signal aborts only when every caller has left.
    */
   run<R>(input: DedupInput, execute: (signal: AbortSignal) => Promise<R>): Promise<R>;
   /**
-   * Drops cached results (by key, by params, by operation, or all) and detaches matching calls in
+   * Drops cached results (by key, by data, by operation, or all) and detaches matching calls in
    * flight so later callers start afresh and the old results are not cached. Rejects with
    * `UPSTREAM_ERROR` when the store fails, because a silent failure would leave stale data.
    */
@@ -61,33 +62,16 @@ export interface Dedup {
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
 type StoreResult<T> = { ok: true; value: T } | { ok: false };
 
-interface Waiter {
-  /** The execution this caller waits on; it moves to a fresh one when the result cannot be copied. */
-  job: Job;
-  /** This caller's own execute, for a fresh run when the shared result cannot be copied. */
-  execute: (signal: AbortSignal) => Promise<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  cleanup(): void;
-}
-
-/** A shared execution (or a background refresh) of one key. */
+/** What identifies the calls one execution serves (empty parts for a call that is not shared). */
 interface Job {
   readonly mapKey: string;
   readonly operation: string;
   readonly params: string;
   readonly principal: string;
-  /** Created on first use: a cache hit never needs one. */
-  controller: AbortController | undefined;
-  /** Every caller left before the execution started. */
-  abandoned: boolean;
-  readonly waiters: Set<Waiter>;
-  settled: boolean;
-  /** Invalidated while running: its result is returned to its callers but never cached. */
-  detached: boolean;
-  /** The creator's `copy`, if any. */
-  copy: ((value: unknown) => unknown) | undefined;
 }
+
+/** Handed to a caller whose copy of a shared result could not be made: it runs afresh. */
+const NOT_COPYABLE: unique symbol = Symbol('not-copyable');
 
 interface CacheTarget {
   key: string;
@@ -134,6 +118,28 @@ function aborted(reason: unknown): SwitchyardError {
   return new SwitchyardError('ABORTED', 'The call was aborted', { cause: reason });
 }
 
+/**
+ * The key of a shared execution. Lengths first: operations and principals may hold any character,
+ * so plain separators would let ('a\0p:b', 'c') and ('a', 'b\0p:c') share a key, and a result.
+ */
+function mapKeyOf(operation: string, owner: string, params: string): string {
+  return `${operation.length}:${owner.length}:${operation}${owner}${params}`;
+}
+
+/** The parts of a key made by {@link mapKeyOf}. */
+function jobOf(mapKey: string): Job {
+  const first = mapKey.indexOf(':');
+  const second = mapKey.indexOf(':', first + 1);
+  const operationEnd = second + 1 + Number(mapKey.slice(0, first));
+  const ownerEnd = operationEnd + Number(mapKey.slice(first + 1, second));
+  return {
+    mapKey,
+    operation: mapKey.slice(second + 1, operationEnd),
+    principal: mapKey.slice(operationEnd, ownerEnd),
+    params: mapKey.slice(ownerEnd),
+  };
+}
+
 function attempt(execute: (signal: AbortSignal) => Promise<unknown>, signal: AbortSignal): Promise<Result> {
   let pending: Promise<unknown>;
   try {
@@ -149,7 +155,7 @@ function attempt(execute: (signal: AbortSignal) => Promise<unknown>, signal: Abo
 
 /**
  * Creates in-flight sharing (singleflight) with an optional TTL result cache, keyed by operation,
- * principal and canonical params.
+ * principal and canonical data.
  *
  * Fails closed: a call with no principal runs on its own unless it says `shared: true`, so one
  * user's result never reaches another. The store never fails a call: a slow or failing store is
@@ -160,7 +166,7 @@ function attempt(execute: (signal: AbortSignal) => Promise<unknown>, signal: Abo
  * @example
  * const dedup = createDedup({ store: redisStore({ url }), ttlMs: 30_000 });
  * const user = await dedup.run(
- *   { operation: 'getUser', principal: session.userId, params: { id }, signal },
+ *   { operation: 'getUser', principal: session.userId, data: { id }, signal },
  *   (signal) => fetchUser(id, signal),
  * );
  */
@@ -189,8 +195,9 @@ export function createDedup(options: DedupOptions = {}): Dedup {
   // Hashing is the main cost of a cache hit; hot keys repeat, so remember their store keys.
   const storeKeys = new Map<string, string>();
 
-  const flights = new Map<string, Job>();
-  const refreshing = new Map<string, Job>();
+  // Calls share one execution per key; a stale hit refreshes its key once, in the background.
+  const flights = createInflight<string, unknown>({ abortError: aborted });
+  const refreshing = createInflight<string, unknown>();
   let storeUnavailableUntil = 0;
 
   function emit<K extends keyof DedupHooks>(name: K, state: Parameters<NonNullable<DedupHooks[K]>>[0]): void {
@@ -243,8 +250,9 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     return { text, generations: { tuple: generationTuple(tokens), readAt } };
   }
 
-  function write(job: Job, cache: CacheTarget, value: unknown, read: GenerationSnapshot | undefined): void {
-    if (job.detached) return;
+  function write(job: Job, flight: Flight, cache: CacheTarget, value: unknown, read: GenerationSnapshot | undefined): void {
+    // Invalidated (or left by every caller) while running: answer its callers, cache nothing.
+    if (!flight.current) return;
     let storeTtlMs = cache.ttlMs + swrMs;
     if (cache.generationKeys !== undefined) {
       // Unknown generations (the read failed): a write could not be told apart from a late one.
@@ -262,47 +270,27 @@ export function createDedup(options: DedupOptions = {}): Dedup {
     void guarded(job.operation, 'set', () => store.set(cache.key, encoded.text, { ttlMs: storeTtlMs }));
   }
 
-  function newJob(mapKey: string, operation: string, params: string, principal: string): Job {
-    return {
-      mapKey,
-      operation,
-      params,
-      principal,
-      controller: undefined,
-      abandoned: false,
-      waiters: new Set(),
-      settled: false,
-      detached: false,
-      copy: undefined,
-    };
-  }
-
-  function signalOf(job: Job): AbortSignal {
-    job.controller ??= new AbortController();
-    return job.controller.signal;
-  }
-
   function refresh(
     job: Job,
+    flight: Flight,
     execute: (signal: AbortSignal) => Promise<unknown>,
     cache: CacheTarget,
     read: GenerationSnapshot | undefined,
   ): void {
-    if (refreshing.has(job.mapKey) || flights.get(job.mapKey) !== job) return;
-    const background = newJob(job.mapKey, job.operation, job.params, job.principal);
-    refreshing.set(job.mapKey, background);
-    void attempt(execute, signalOf(background)).then((result) => {
-      if (refreshing.get(job.mapKey) === background) refreshing.delete(job.mapKey);
-      if (result.ok) write(background, cache, result.value, read);
+    if (!flight.current) return;
+    refreshing.refresh(job.mapKey, async (background) => {
+      const result = await attempt(execute, background.signal);
+      if (result.ok) write(job, background, cache, result.value, read);
       else emit('refreshError', { operation: job.operation, error: result.error });
     });
   }
 
   async function work(
     job: Job,
+    flight: Flight,
     execute: (signal: AbortSignal) => Promise<unknown>,
     cache: CacheTarget | undefined,
-  ): Promise<Result> {
+  ): Promise<unknown> {
     let cacheChecked = false;
     let read: GenerationSnapshot | undefined;
     if (cache) {
@@ -323,106 +311,57 @@ export function createDedup(options: DedupOptions = {}): Dedup {
             const now = clock.now();
             if (now < entry.freshUntil) {
               emit('hit', { operation: job.operation, stale: false });
-              return { ok: true, value: entry.value };
+              return entry.value;
             }
             if (now < entry.freshUntil + swrMs) {
               emit('hit', { operation: job.operation, stale: true });
-              refresh(job, execute, cache, read);
-              return { ok: true, value: entry.value };
+              refresh(job, flight, execute, cache, read);
+              return entry.value;
             }
           }
         }
       }
       // Every caller left while the store answered: nobody needs the execution.
-      if (job.abandoned) return { ok: false, error: aborted(undefined) };
+      if (flight.aborted) throw aborted(undefined);
     }
     emit('miss', { operation: job.operation, cacheChecked });
-    const result = await attempt(execute, signalOf(job));
+    const result = await attempt(execute, flight.signal);
+    if (!result.ok) throw result.error;
     // Started before the callers are answered, so a caller that comes right after finds the entry.
-    if (result.ok && cache) write(job, cache, result.value, read);
-    return result;
+    if (cache) write(job, flight, cache, result.value, read);
+    return result.value;
   }
 
   /**
-   * Answers every caller. No two callers share one mutable object: the first gets the result, each
-   * other one its own copy (what a cache hit gets); a result that cannot be copied (not plain JSON
-   * data) is not shared at all: those callers run afresh.
+   * How one execution answers its callers. No two callers share one mutable object: the first gets
+   * the result, each other one its own copy (what a cache hit gets); a result that cannot be copied
+   * (not plain JSON data) is not shared at all: those callers run afresh.
    */
-  function settle(job: Job, result: Result): void {
-    job.settled = true;
-    if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
-    let first = true;
+  function sharer(own: ((value: unknown) => unknown) | undefined): (value: unknown, index: number) => unknown {
     let copy: (() => unknown) | undefined;
     let copyable = true;
-    for (const waiter of job.waiters) {
-      if (!result.ok) {
-        waiter.cleanup();
-        waiter.reject(result.error);
-        continue;
-      }
-      if (first) {
-        first = false;
-        waiter.cleanup();
-        waiter.resolve(result.value);
-        continue;
-      }
+    return (value, index) => {
+      if (index === 0) return value;
       if (copyable && copy === undefined) {
-        copy = copierFor(job, result.value);
+        copy = own === undefined ? copierOf(value) : () => own(value);
         copyable = copy !== undefined;
       }
       if (copy !== undefined) {
-        let value: unknown;
         try {
-          value = copy();
+          return copy();
         } catch {
           copy = undefined;
           copyable = false;
         }
-        if (copyable) {
-          waiter.cleanup();
-          waiter.resolve(value);
-          continue;
-        }
       }
-      emit('bypass', { operation: job.operation, reason: 'not-copyable' });
-      const fresh = newJob('', job.operation, '', '');
-      waiter.job = fresh;
-      fresh.waiters.add(waiter);
-      start(fresh, waiter.execute, undefined);
-    }
-    job.waiters.clear();
+      return NOT_COPYABLE;
+    };
   }
 
-  function copierFor(job: Job, value: unknown): (() => unknown) | undefined {
-    const own = job.copy;
-    return own === undefined ? copierOf(value) : () => own(value);
-  }
-
-  function leave(job: Job, waiter: Waiter, reason: unknown): void {
-    job.waiters.delete(waiter);
-    if (job.waiters.size > 0 || job.settled) return;
-    if (flights.get(job.mapKey) === job) flights.delete(job.mapKey);
-    job.abandoned = true;
-    job.controller?.abort(reason);
-  }
-
-  function join<R>(job: Job, signal: AbortSignal | undefined, execute: (signal: AbortSignal) => Promise<unknown>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const waiter: Waiter = { job, execute, resolve: resolve as (value: unknown) => void, reject, cleanup: () => {} };
-      if (signal) {
-        const onAbort = () => {
-          leave(waiter.job, waiter, signal.reason);
-          reject(aborted(signal.reason));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        waiter.cleanup = () => signal.removeEventListener('abort', onAbort);
-      }
-      job.waiters.add(waiter);
-    });
-  }
-
-  function start(job: Job, execute: (signal: AbortSignal) => Promise<unknown>, cache: CacheTarget | undefined): void {
-    void work(job, execute, cache).then((result) => settle(job, result));
+  /** Runs `execute` for one caller alone, uncached. */
+  function solo<R>(operation: string, execute: (signal: AbortSignal) => Promise<R>, signal: AbortSignal | undefined): Promise<R> {
+    const job: Job = { mapKey: '', operation, params: '', principal: '' };
+    return flights.solo((flight) => work(job, flight, execute, undefined), { signal }) as Promise<R>;
   }
 
   function storeKeyOf(job: Job): string {
@@ -443,34 +382,30 @@ export function createDedup(options: DedupOptions = {}): Dedup {
       const principal = input.principal === '' ? undefined : input.principal;
       if (principal === undefined && input.shared !== true) {
         emit('bypass', { operation, reason: 'no-principal' });
-        const job = newJob('', operation, '', '');
-        const answer = join<R>(job, signal, execute);
-        start(job, execute, undefined);
-        return answer;
+        return solo(operation, execute, signal);
       }
-      const params = canonicalKey(input.key ? input.key(input.params) : input.params);
+      const params = canonicalKey(input.key ? input.key(input.data) : input.data);
       const owner = principalPart(principal);
-      // Lengths first: operations and principals may hold any character, so plain separators
-      // would let ('a\0p:b', 'c') and ('a', 'b\0p:c') share a key, and with it a result.
-      const mapKey = `${operation.length}:${owner.length}:${operation}${owner}${params}`;
-      const existing = flights.get(mapKey);
-      if (existing) {
-        const answer = join<R>(existing, signal, execute);
-        emit('join', { operation, waiters: existing.waiters.size });
+      const mapKey = mapKeyOf(operation, owner, params);
+      if (flights.has(mapKey)) {
+        // Joins the running execution (the load below only runs if there were none).
+        const answer = flights.run(mapKey, (flight) => work(jobOf(mapKey), flight, execute, undefined), { signal }).then((value) => {
+          if (value !== NOT_COPYABLE) return value as R;
+          emit('bypass', { operation, reason: 'not-copyable' });
+          return solo(operation, execute, signal);
+        });
+        emit('join', { operation, waiters: flights.waiters(mapKey) });
         return answer;
       }
-      const job = newJob(mapKey, operation, params, owner);
-      if (input.copy !== undefined) job.copy = input.copy;
-      flights.set(mapKey, job);
+      const job: Job = { mapKey, operation, params, principal: owner };
       const ttlMs = input.ttlMs ?? ttlDefault;
-      const answer = join<R>(job, signal, execute);
       let cache: CacheTarget | undefined;
       if (ttlMs > 0) {
         const key = storeKeyOf(job);
         cache = { key, ttlMs, generationKeys: generations ? generationKeysOf(namespace, key) : undefined };
       }
-      start(job, execute, cache);
-      return answer;
+      // The first caller is answered first (index 0 of `sharer`), so it never has to run afresh.
+      return flights.run(mapKey, (flight) => work(job, flight, execute, cache), { signal, share: sharer(input.copy) }) as Promise<R>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -478,30 +413,34 @@ export function createDedup(options: DedupOptions = {}): Dedup {
 
   async function invalidate(target: InvalidateTarget = {}): Promise<void> {
     if (typeof target !== 'object' || target === null) throw invalidInput('Expected the invalidate target to be an object');
+    for (const field of Object.keys(target)) {
+      if (field !== 'operation' && field !== 'data' && field !== 'principal') {
+        throw invalidInput(`Expected the invalidate target to have only \`operation\`, \`data\` and \`principal\`, got \`${field}\``);
+      }
+    }
     const { operation } = target;
-    const hasParams = 'params' in target;
+    const hasData = 'data' in target;
     const principal = target.principal === '' ? undefined : target.principal;
     if (operation !== undefined && (typeof operation !== 'string' || operation === '')) {
       throw invalidInput('Expected `operation` to be a non-empty string');
     }
-    if (operation === undefined && (hasParams || principal !== undefined)) {
-      throw invalidInput('Expected `operation` with `params` or `principal`: invalidate by key, by params, by operation, or all');
+    if (operation === undefined && (hasData || principal !== undefined)) {
+      throw invalidInput('Expected `operation` with `data` or `principal`: invalidate by key, by data, by operation, or all');
     }
-    if (principal !== undefined && !hasParams) {
-      throw invalidInput('Expected `params` with `principal`: invalidate by key, by params, by operation, or all');
+    if (principal !== undefined && !hasData) {
+      throw invalidInput('Expected `data` with `principal`: invalidate by key, by data, by operation, or all');
     }
-    const params = hasParams ? canonicalKey(target.params) : undefined;
+    const params = hasData ? canonicalKey(target.data) : undefined;
     const owner = principal === undefined ? undefined : principalPart(principal);
 
-    const matches = (job: Job) =>
-      (operation === undefined || job.operation === operation) &&
-      (params === undefined || job.params === params) &&
-      (owner === undefined || job.principal === owner);
-    for (const map of [flights, refreshing]) {
-      for (const [mapKey, job] of map) {
-        if (!matches(job)) continue;
-        job.detached = true;
-        map.delete(mapKey);
+    for (const inflight of [flights, refreshing]) {
+      for (const mapKey of inflight.keys()) {
+        const job = jobOf(mapKey);
+        if (operation !== undefined && job.operation !== operation) continue;
+        if (params !== undefined && job.params !== params) continue;
+        if (owner !== undefined && job.principal !== owner) continue;
+        // Its callers still get its result, but it is not cached and later callers start afresh.
+        inflight.detach(mapKey);
       }
     }
 

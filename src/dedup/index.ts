@@ -12,4 +12,3 @@ export type {
   NotCachedState,
   RefreshErrorState,
 } from './hooks.js';
-export { memoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from '../stores/memory/index.js';

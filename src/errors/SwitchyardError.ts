@@ -10,6 +10,9 @@ export type SwitchyardErrorCode =
   | 'INVALID_CONFIG'
   | 'INVALID_INPUT'
   | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_STATUS'
+  | 'UPSTREAM_RESPONSE'
+  | 'UPSTREAM_NETWORK'
   | 'ROUTER_FAILED'
   | 'PRINCIPAL_FAILED'
   | 'NO_SHARD_KEY'
@@ -57,6 +60,9 @@ const CLIENT_MESSAGES: { readonly [C in SwitchyardErrorCode]: string } = {
   INVALID_CONFIG: 'The server is misconfigured',
   INVALID_INPUT: 'The request is invalid',
   UPSTREAM_ERROR: 'A dependency of the server failed',
+  UPSTREAM_STATUS: 'An upstream service answered with an error',
+  UPSTREAM_RESPONSE: 'An upstream service gave an unusable answer',
+  UPSTREAM_NETWORK: 'An upstream service could not be reached',
   ROUTER_FAILED: 'The request could not be routed',
   PRINCIPAL_FAILED: 'The caller could not be identified',
   NO_SHARD_KEY: 'The request lacks the key that selects its shard',
@@ -66,14 +72,17 @@ const CLIENT_MESSAGES: { readonly [C in SwitchyardErrorCode]: string } = {
 };
 
 /**
- * The one error type switchyard throws.
+ * The base of every error switchyard throws. The HTTP errors of `switchyard/http`
+ * (`HttpStatusError`, `UpstreamResponseError`, `UpstreamNetworkError`) and the fake instances'
+ * `FakeInstanceError` extend it with their own `name`, `code` and fields.
  *
  * `message` is for server logs: it names codes, instance ids and categories, never upstream
  * messages, URLs or stacks; the original errors stay on `cause`. What a client may see is
  * `toJSON()`: the code and a fixed sentence per code.
  */
 export class SwitchyardError extends Error {
-  override readonly name = 'SwitchyardError';
+  /** `'SwitchyardError'`, or the subclass's own name (`'HttpStatusError'` …). */
+  override readonly name: string = 'SwitchyardError';
   readonly code: SwitchyardErrorCode;
   readonly instances: readonly string[];
   readonly [BRAND] = true;
@@ -99,22 +108,25 @@ export class SwitchyardError extends Error {
    */
   toJSON(options?: ClientErrorOptions | string): ClientError {
     // JSON.stringify calls toJSON(key) with a string: that is never an opt-in.
-    const body: ClientError = { name: this.name, code: this.code, message: CLIENT_MESSAGES[this.code] ?? 'The request failed' };
+    const body: ClientError = { name: 'SwitchyardError', code: this.code, message: CLIENT_MESSAGES[this.code] ?? 'The request failed' };
     if (typeof options === 'object' && options?.exposeInstances === true) body.instances = this.instances;
     return body;
   }
 }
 
+/** The names of `SwitchyardError` and its subclasses. */
+const NAMES: ReadonlySet<unknown> = new Set(['SwitchyardError', 'HttpStatusError', 'UpstreamResponseError', 'UpstreamNetworkError', 'FakeInstanceError']);
+
 /**
- * True for any `SwitchyardError`, also across realms and duplicated installs (no `instanceof`).
+ * True for any `SwitchyardError`, subclasses included, also across realms and duplicated installs
+ * (a brand and the name, no `instanceof`).
  */
 export function isSwitchyardError(error: unknown): error is SwitchyardError {
   return (
     typeof error === 'object' &&
     error !== null &&
     ((error as Record<symbol, unknown>)[BRAND] === true ||
-      ((error as { name?: unknown }).name === 'SwitchyardError' &&
-        typeof (error as { code?: unknown }).code === 'string'))
+      (NAMES.has((error as { name?: unknown }).name) && typeof (error as { code?: unknown }).code === 'string'))
   );
 }
 
@@ -131,6 +143,9 @@ const HTTP_STATUS: { readonly [C in SwitchyardErrorCode]: number } = {
   PRINCIPAL_FAILED: 500,
   ALL_FAILED: 502,
   UPSTREAM_ERROR: 502,
+  UPSTREAM_STATUS: 502,
+  UPSTREAM_RESPONSE: 502,
+  UPSTREAM_NETWORK: 502,
   REQUIRED_INSTANCE_FAILED: 502,
   NO_INSTANCES: 503,
   TENANT_UNAVAILABLE: 503,

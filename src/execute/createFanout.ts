@@ -290,7 +290,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       {
         operation: input.operation,
         principal: resolvePrincipal(principalOf, input.context, input.operation),
-        params: input.data,
+        data: input.data,
         ...(settings?.shared === undefined ? {} : { shared: settings.shared }),
         ...(kind === 'value'
           ? key === undefined ? {} : { key }
@@ -347,7 +347,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
       const key = operation === undefined ? undefined : dedupKeys.get(operation);
       await dedup.invalidate({
         ...(operation === undefined ? {} : { operation }),
-        ...('data' in target ? { params: key === undefined ? data : key(data as never) } : {}),
+        ...('data' in target ? { data: key === undefined ? data : key(data as never) } : {}),
         ...(principal === undefined ? {} : { principal }),
       });
     },

@@ -1,3 +1,5 @@
+import { SwitchyardError } from '../errors/SwitchyardError.js';
+
 /** Server-side details of a failed upstream answer; never part of `message`. */
 export interface UpstreamDetail {
   /** The URL that was called. */
@@ -15,10 +17,12 @@ function attachDetail(error: Error, detail: UpstreamDetail): void {
  * An upstream answered with a status outside 2xx.
  *
  * `status` lets the executor classify it (401/403 unauthorized, 404 not-found); `retryable` and
- * `retryAfterMs` drive retries. The message names only the status, so it is safe to show.
+ * `retryAfterMs` drive retries. The message names only the status, so it is safe to show. A
+ * `SwitchyardError` with code `UPSTREAM_STATUS`.
  */
-export class HttpStatusError extends Error {
+export class HttpStatusError extends SwitchyardError {
   override readonly name = 'HttpStatusError';
+  declare readonly code: 'UPSTREAM_STATUS';
   readonly status: number;
   /** Delay the upstream asked for (Retry-After), in ms. */
   readonly retryAfterMs?: number;
@@ -28,7 +32,7 @@ export class HttpStatusError extends Error {
   declare readonly detail: UpstreamDetail;
 
   constructor(status: number, options: { retryAfterMs?: number; detail: UpstreamDetail }) {
-    super(`Upstream answered ${status}`);
+    super('UPSTREAM_STATUS', `Upstream answered ${status}`);
     this.status = status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     this.retryable = status === 408 || status === 429 || status >= 500;
@@ -41,10 +45,12 @@ export type UpstreamResponseProblem = 'malformed-json' | 'schema-mismatch' | 'to
 
 /**
  * An upstream answered 2xx with a body that is not valid JSON, fails the worker's schema, or is
- * too large. Not retryable: asking again rarely changes a broken contract.
+ * too large. Not retryable: asking again rarely changes a broken contract. A `SwitchyardError`
+ * with code `UPSTREAM_RESPONSE`.
  */
-export class UpstreamResponseError extends Error {
+export class UpstreamResponseError extends SwitchyardError {
   override readonly name = 'UpstreamResponseError';
+  declare readonly code: 'UPSTREAM_RESPONSE';
   readonly problem: UpstreamResponseProblem;
   readonly retryable = false;
   /** URL (and schema issues or body snippet) for server logs (non-enumerable). */
@@ -52,12 +58,13 @@ export class UpstreamResponseError extends Error {
 
   constructor(problem: UpstreamResponseProblem, options: { cause?: unknown; detail: UpstreamDetail & { issues?: readonly unknown[] } }) {
     super(
+      'UPSTREAM_RESPONSE',
       problem === 'malformed-json'
         ? 'Upstream answered malformed JSON'
         : problem === 'schema-mismatch'
           ? 'Upstream answer did not match the expected schema'
           : 'Upstream answer was too large',
-      options.cause === undefined ? undefined : { cause: options.cause },
+      options.cause === undefined ? {} : { cause: options.cause },
     );
     this.problem = problem;
     attachDetail(this, options.detail);
@@ -66,15 +73,16 @@ export class UpstreamResponseError extends Error {
 
 /**
  * The upstream could not be reached or the connection broke (refused, reset, DNS). Retryable; the
- * original error stays on `cause` for server logs.
+ * original error stays on `cause` for server logs. A `SwitchyardError` with code `UPSTREAM_NETWORK`.
  */
-export class UpstreamNetworkError extends Error {
+export class UpstreamNetworkError extends SwitchyardError {
   override readonly name = 'UpstreamNetworkError';
+  declare readonly code: 'UPSTREAM_NETWORK';
   readonly retryable = true;
   declare readonly detail: UpstreamDetail;
 
   constructor(options: { cause: unknown; detail: UpstreamDetail }) {
-    super('Upstream could not be reached', { cause: options.cause });
+    super('UPSTREAM_NETWORK', 'Upstream could not be reached', { cause: options.cause });
     attachDetail(this, options.detail);
   }
 }

@@ -14,6 +14,7 @@ export {
   type ProxyErrorState,
   type TrustProxy,
 } from './createProxy.js';
+export { proxyForward, type ProxyForward, type ProxyForwardOptions, type ForwardMatch, type ForwardTarget } from './proxyForward.js';
 export {
   HttpStatusError,
   UpstreamResponseError,

@@ -88,12 +88,16 @@ interface CallTrace {
   instances: Set<string>;
 }
 
-/** `error.type` per the conventions: a SwitchyardError's code, else the error's name; never its message. */
+/**
+ * `error.type` per the conventions: an upstream's HTTP status, else the error's code (a
+ * SwitchyardError's included), else its name; never its message.
+ */
 function errorType(error: unknown): string {
-  if (isSwitchyardError(error)) return error.code;
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  // An upstream status error (code UPSTREAM_STATUS) is told apart by its status: 503 is not 404.
+  if (isSwitchyardError(error)) return typeof status === 'number' ? String(status) : error.code;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code !== '') return code;
-  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number') return String(status);
   return error instanceof Error ? error.name : '_OTHER';
 }

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../_internal/clock.js';
+import { createInflight } from '../_internal/inflight.js';
 import { createLru } from '../_internal/lru.js';
 import { fn, parseOptions, positiveInteger, positiveNumber, v } from '../_internal/validate.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
@@ -25,9 +26,7 @@ export interface LookupRouterOptions<Data, Ctx> {
 }
 
 interface CacheEntry {
-  controller: AbortController;
-  /** Set when the lookup succeeds; a running lookup does not expire. */
-  expiresAt: number | undefined;
+  expiresAt: number;
   instances: Promise<readonly Instance[]>;
 }
 
@@ -61,34 +60,31 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
 
   const clock = options.clock ?? systemClock;
   const ttlMs = cache.ttlMs ?? 30_000;
-  // One lookup serves every caller waiting on the key, so it runs under the entry's own signal
-  // (aborted only when the entry is dropped), never under the first caller's.
   const entries = createLru<CacheEntry>({ max: cache.maxEntries ?? 1000 });
-  const drop = (key: string, entry: CacheEntry | undefined) => {
-    if (entry === undefined || entries.get(key) !== entry) return;
-    entries.delete(key);
-    entry.controller.abort();
-  };
+  // One lookup serves every caller waiting on the key, so it runs under the flight's own signal
+  // (aborted only when the key is invalidated), never under the first caller's.
+  const lookups = createInflight<string, readonly Instance[]>();
   return {
     route(input) {
       const key = cache.key(input);
       if (key === undefined) return run(input);
       const known = entries.get(key);
-      if (known !== undefined && (known.expiresAt === undefined || clock.now() < known.expiresAt)) return known.instances;
-      drop(key, known);
-      const controller = new AbortController();
-      const entry: CacheEntry = { controller, expiresAt: undefined, instances: run({ ...input, signal: controller.signal }) };
-      entries.set(key, entry);
-      entry.instances.then(
-        () => {
-          entry.expiresAt = clock.now() + ttlMs;
-        },
-        () => drop(key, entry),
-      );
-      return entry.instances;
+      if (known !== undefined) {
+        if (clock.now() < known.expiresAt) return known.instances;
+        entries.delete(key);
+      }
+      return lookups.run(key, async (flight) => {
+        const instances = await run({ ...input, signal: flight.signal });
+        // Failed lookups are not cached; nor is one that was invalidated while it ran.
+        if (flight.current) entries.set(key, { expiresAt: clock.now() + ttlMs, instances: Promise.resolve(instances) });
+        return instances;
+      });
     },
     invalidate(key) {
-      for (const name of key === undefined ? [...entries.keys()] : [key]) drop(name, entries.get(name));
+      for (const name of key === undefined ? [...entries.keys(), ...lookups.keys()] : [key]) {
+        entries.delete(name);
+        lookups.detach(name, new DOMException('The lookup was invalidated', 'AbortError'));
+      }
     },
   };
 }

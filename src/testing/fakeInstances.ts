@@ -1,3 +1,4 @@
+import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, ratio, v } from '../_internal/validate.js';
 import type { Worker, WorkerCall } from '../execute/types.js';
@@ -57,14 +58,20 @@ export interface FakeResult {
 
 /**
  * The error a fake instance fails with: it carries `status` (and `retryAfterMs` for a `status`
- * fault with `retryAfterSeconds`) like an HTTP client error would.
+ * fault with `retryAfterSeconds`) like an HTTP client error would, and code `UPSTREAM_STATUS` like
+ * `switchyard/http`'s `HttpStatusError`.
  */
-export class FakeInstanceError extends Error {
+export class FakeInstanceError extends SwitchyardError {
   override readonly name = 'FakeInstanceError';
+  declare readonly code: 'UPSTREAM_STATUS';
   /** The delay the instance asked for (Retry-After), in ms. */
   readonly retryAfterMs?: number;
-  constructor(readonly status: number, instanceId: string, retryAfterMs?: number) {
-    super(`Fake instance ${instanceId} answered ${status}`);
+  constructor(
+    readonly status: number,
+    instanceId: string,
+    retryAfterMs?: number,
+  ) {
+    super('UPSTREAM_STATUS', `Fake instance ${instanceId} answered ${status}`);
     if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }

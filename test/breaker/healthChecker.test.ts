@@ -91,6 +91,18 @@ test('a check running past timeoutMs is aborted and counts as unhealthy', async 
   expect(states).toEqual([{ instance: a, healthy: false, reason: 'timeout' }]);
 });
 
+test("a timed-out check's signal says why with a SwitchyardError, and a stopped one's too", async () => {
+  const { answers, checked, check } = scriptedCheck();
+  answers.set('a', 'hang');
+  const health = createHealthChecker({ instances: [a], check, timeoutMs: 500, intervalMs: 1_000, jitter: 0 });
+  health.start();
+  await vi.advanceTimersByTimeAsync(500);
+  await vi.advanceTimersByTimeAsync(1_100);
+  health.stop();
+  const reasons = checked.map(({ signal }) => signal.reason as unknown);
+  expect(reasons.map((reason) => isSwitchyardError(reason) && reason.code)).toEqual(['DEADLINE_EXCEEDED', 'ABORTED']);
+});
+
 test('reports why a check failed and keeps what it threw for logs', async () => {
   const { answers, check } = scriptedCheck();
   answers.set('a', 'throw');

@@ -141,7 +141,7 @@ test('an unreadable record is treated as absent', async () => {
 });
 
 test('two registries share an open breaker through the memory store, which forgets it when the open duration ends', async () => {
-  const { memoryStore } = await import('../../src/stores/memory/index.js');
+  const { memoryStore } = await import('../../src/stores/memoryStore.js');
   // lru-cache takes a write at time 0 for one without a start, which never expires.
   vi.setSystemTime(1_000);
   const store = memoryStore();

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 import type { Store } from '../../src/stores/types.js';
 
 export interface Deferred<T> {

@@ -8,7 +8,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const input = (principal: string | undefined, params: unknown = { id: 42 }) => ({ operation: 'getProduct', principal, params });
+const input = (principal: string | undefined, params: unknown = { id: 42 }) => ({ operation: 'getProduct', principal, data: params });
 
 /** A dedup whose execute counts its calls and answers `answer()`. */
 function counting(options: DedupOptions, answer: (n: number) => unknown = (n) => ({ version: n })) {
@@ -187,15 +187,15 @@ describe('invalidate', () => {
     return { dedup, reran };
   }
 
-  it('drops one key: operation, params and principal', async () => {
+  it('drops one key: operation, data and principal', async () => {
     const { dedup, reran } = await seeded();
-    await dedup.invalidate({ operation: 'getProduct', params: { id: 1 }, principal: 'alice' });
+    await dedup.invalidate({ operation: 'getProduct', data: { id: 1 }, principal: 'alice' });
     expect(await reran()).toEqual([true, false, false, false]);
   });
 
-  it('drops one params of an operation for every principal', async () => {
+  it("drops one call's data of an operation for every principal", async () => {
     const { dedup, reran } = await seeded();
-    await dedup.invalidate({ operation: 'getProduct', params: { id: 1 } });
+    await dedup.invalidate({ operation: 'getProduct', data: { id: 1 } });
     expect(await reran()).toEqual([true, true, false, false]);
   });
 
@@ -229,10 +229,16 @@ describe('invalidate', () => {
     expect(await dedup.run(input('alice'), execute)).toBe(2);
   });
 
-  it('rejects a principal without params, or params without an operation, with INVALID_INPUT', async () => {
+  it('rejects a principal without data, or data without an operation, with INVALID_INPUT', async () => {
     const dedup = createDedup();
     await expect(dedup.invalidate({ operation: 'getProduct', principal: 'alice' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(dedup.invalidate({ params: { id: 1 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(dedup.invalidate({ data: { id: 1 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('rejects a target field it does not know, naming it, instead of dropping more than asked', async () => {
+    const dedup = createDedup();
+    const target = { operation: 'getProduct', params: { id: 1 } } as Parameters<typeof dedup.invalidate>[0];
+    await expect(dedup.invalidate(target)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('`params`') });
   });
 
   it('rejects with UPSTREAM_ERROR when the store fails, without its message', async () => {

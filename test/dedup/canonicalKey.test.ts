@@ -64,7 +64,7 @@ describe('canonicalKey', () => {
 
   it('rejects a function with INVALID_INPUT naming where it was found', () => {
     expect(() => canonicalKey({ filter: { where: () => true } })).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('a function at `params.filter.where`') }),
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('a function at `data.filter.where`') }),
     );
   });
 
@@ -77,7 +77,7 @@ describe('canonicalKey', () => {
     const node: Record<string, unknown> = { id: 1 };
     node.self = node;
     expect(() => canonicalKey([node])).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('a cycle at `params[0].self`') }),
+      expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('a cycle at `data[0].self`') }),
     );
   });
 

@@ -8,7 +8,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const input = { operation: 'getTeam', principal: 'alice', params: { id: 't1' } };
+const input = { operation: 'getTeam', principal: 'alice', data: { id: 't1' } };
 
 describe('every caller gets its own result', () => {
   it('gives each joiner its own copy, so one caller mutating its result never changes another', async () => {

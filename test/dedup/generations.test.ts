@@ -10,7 +10,7 @@ import { controllableStore, deferred, flush } from './_support.js';
 useFakeTimersFromZero();
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const input = (principal: string, params: unknown = { id: 42 }) => ({ operation: 'getProduct', principal, params });
+const input = (principal: string, params: unknown = { id: 42 }) => ({ operation: 'getProduct', principal, data: params });
 
 function replicas(ttlMs = 60_000) {
   const store = controllableStore();
@@ -18,8 +18,8 @@ function replicas(ttlMs = 60_000) {
 }
 
 const scopes: [string, InvalidateTarget][] = [
-  ['the key', { operation: 'getProduct', params: { id: 42 }, principal: 'alice' }],
-  ['the params', { operation: 'getProduct', params: { id: 42 } }],
+  ['the key', { operation: 'getProduct', data: { id: 42 }, principal: 'alice' }],
+  ['the params', { operation: 'getProduct', data: { id: 42 } }],
   ['the operation', { operation: 'getProduct' }],
   ['everything', {}],
 ];
@@ -43,7 +43,7 @@ describe('invalidation across replicas sharing a store', () => {
     await a.run(input('alice'), async () => 'old');
     await flush();
     expect(await b.run(input('alice'), async () => 'unused')).toBe('old');
-    await a.invalidate({ operation: 'getProduct', params: { id: 42 }, principal: 'alice' });
+    await a.invalidate({ operation: 'getProduct', data: { id: 42 }, principal: 'alice' });
     expect(await b.run(input('alice'), async () => 'new')).toBe('new');
   });
 
@@ -53,7 +53,7 @@ describe('invalidation across replicas sharing a store', () => {
     await a.run(input('bob'), async () => 'bob-1');
     await a.run(input('alice', { id: 7 }), async () => 'alice-7');
     await flush();
-    await b.invalidate({ operation: 'getProduct', params: { id: 42 }, principal: 'alice' });
+    await b.invalidate({ operation: 'getProduct', data: { id: 42 }, principal: 'alice' });
     expect(await b.run(input('bob'), async () => 'unused')).toBe('bob-1');
     expect(await b.run(input('alice', { id: 7 }), async () => 'unused')).toBe('alice-7');
     expect(await b.run(input('alice'), async () => 'alice-2')).toBe('alice-2');

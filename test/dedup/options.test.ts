@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDedup } from '../../src/dedup/index.js';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 
 describe('createDedup options', () => {
   it('names the field and the value in a bad-config message', () => {
@@ -29,8 +29,8 @@ describe('createDedup options', () => {
 
   it('rejects a call with an empty operation or a negative ttlMs with INVALID_INPUT', async () => {
     const dedup = createDedup();
-    await expect(dedup.run({ operation: '', principal: 'a', params: 1 }, async () => 1)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(dedup.run({ operation: 'x', principal: 'a', params: 1, ttlMs: -5 }, async () => 1)).rejects.toMatchObject({
+    await expect(dedup.run({ operation: '', principal: 'a', data: 1 }, async () => 1)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(dedup.run({ operation: 'x', principal: 'a', data: 1, ttlMs: -5 }, async () => 1)).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
   });

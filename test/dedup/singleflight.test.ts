@@ -12,7 +12,7 @@ afterEach(() => {
 const input = (principal: string | undefined, params: unknown = { q: 'dashboards' }) => ({
   operation: 'search',
   principal,
-  params,
+  data: params,
 });
 
 describe('in-flight sharing', () => {

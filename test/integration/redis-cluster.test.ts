@@ -73,7 +73,7 @@ describe('redisStore on a 3-master Redis Cluster', () => {
     const [a, b] = await Promise.all([clusterStore('share:'), clusterStore('share:')]);
     const replicaA = createDedup({ store: a, ttlMs: 60_000, storeTimeoutMs: 5_000 });
     const replicaB = createDedup({ store: b, ttlMs: 60_000, storeTimeoutMs: 5_000 });
-    const input = { operation: 'report', principal: 'alice', params: { id: 1 } };
+    const input = { operation: 'report', principal: 'alice', data: { id: 1 } };
     expect(await replicaA.run(input, async () => 'from A')).toBe('from A');
     // A's write is not awaited by its caller: ask until it has landed.
     let fromB = await replicaB.run(input, async () => 'from B');
@@ -96,7 +96,7 @@ describe('redisStore on a 3-master Redis Cluster', () => {
     try {
       // Many params, so that keys fall on the dead master's slots and on the live ones.
       for (let id = 0; id < 20; id += 1) {
-        const input = { operation: 'report', principal: 'alice', params: { id } };
+        const input = { operation: 'report', principal: 'alice', data: { id } };
         expect(await replicaA.run(input, async () => `A${id}`)).toMatch(/^[AB]\d+$/);
         expect(await replicaB.run(input, async () => `B${id}`)).toMatch(/^[AB]\d+$/);
       }
@@ -106,7 +106,7 @@ describe('redisStore on a 3-master Redis Cluster', () => {
     }
     let shared = false;
     for (let round = 0; round < 300 && !shared; round += 1) {
-      const input = { operation: 'report', principal: 'alice', params: { round } };
+      const input = { operation: 'report', principal: 'alice', data: { round } };
       await replicaA.run(input, async () => 'from A');
       await sleep(20);
       shared = (await replicaB.run(input, async () => 'from B')) === 'from A';

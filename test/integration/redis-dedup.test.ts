@@ -38,7 +38,7 @@ describe('dedup over a real Redis', () => {
     });
     await client.call('CLIENT', 'PAUSE', '500', 'ALL');
     let settled = false;
-    const call = dedup.run({ operation: 'report', principal: 'alice', params: { id: 1 } }, async () => 'fresh');
+    const call = dedup.run({ operation: 'report', principal: 'alice', data: { id: 1 } }, async () => 'fresh');
     void call.finally(() => (settled = true));
     await sleep(20);
     expect(settled).toBe(false);
@@ -49,7 +49,7 @@ describe('dedup over a real Redis', () => {
   });
 
   it('serves the first call of a replica created next to a warm Redis from the shared cache, even before ready()', async () => {
-    const input = { operation: 'report', principal: 'alice', params: { id: 2 } };
+    const input = { operation: 'report', principal: 'alice', data: { id: 2 } };
     const warm = createDedup({ store: redisStore({ client, prefix: 'warm:' }), ttlMs: 60_000 });
     await warm.run(input, async () => 'cached');
     await until(async () => (await client.keys('warm:switchyard:v1:*')).length === 1);
@@ -66,7 +66,7 @@ describe('dedup over a real Redis', () => {
   });
 
   it('does not bring back a value that another replica invalidated while a call was running', async () => {
-    const input = { operation: 'report', principal: 'alice', params: { id: 3 } };
+    const input = { operation: 'report', principal: 'alice', data: { id: 3 } };
     const storeB = redisStore({ url: server.url, prefix: 'late:' });
     await storeB.ready();
     try {
@@ -79,7 +79,7 @@ describe('dedup over a real Redis', () => {
         return running.promise;
       });
       await started.promise;
-      await b.invalidate({ operation: 'report', params: { id: 3 }, principal: 'alice' });
+      await b.invalidate({ operation: 'report', data: { id: 3 }, principal: 'alice' });
       running.resolve('old');
       expect(await late).toBe('old');
       // The late write lands in Redis...
@@ -96,14 +96,14 @@ describe('dedup over a real Redis', () => {
   it('keeps one entry per principal in Redis, under hashed keys, with the TTL set', async () => {
     const dedup = createDedup({ store: redisStore({ client, prefix: 'keys:' }), ttlMs: 60_000, namespace: 'bff' });
     for (const principal of ['alice@example.com', 'bob@example.com']) {
-      await dedup.run({ operation: 'report', principal, params: { id: 7 } }, async () => principal.length);
+      await dedup.run({ operation: 'report', principal, data: { id: 7 } }, async () => principal.length);
     }
     await until(async () => (await client.keys('keys:bff:v1:*')).length === 2);
     const keys = await client.keys('keys:bff:v1:*');
     expect(keys).toHaveLength(2);
     expect(keys.join(' ')).not.toMatch(/alice|bob|example/);
     for (const key of keys) expect(await client.pttl(key)).toBeGreaterThan(50_000);
-    await dedup.invalidate({ operation: 'report', params: { id: 7 } });
+    await dedup.invalidate({ operation: 'report', data: { id: 7 } });
     expect(await client.keys('keys:bff:v1:*')).toEqual([]);
     // What is left is the new generation of the params scope, hashed like the entries.
     const generations = await client.keys('keys:*');

@@ -1,9 +1,11 @@
 /**
  * The runtime router in front of real upstreams: node:http servers on 127.0.0.1, a node:http
- * gateway that asks the router first and runs its own handler on null, and the real createProxy.
+ * gateway that asks the router first and runs its own handler on null, and the real createProxy
+ * through proxyForward.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { proxyForward } from '../../src/http/index.js';
 import { clientAddress, sendWebResponse, toWebRequest } from '../../src/node/index.js';
 import { createRuntimeRouter, type RouteTable, type RuntimeRouter, type RuntimeRouterOptions } from '../../src/routing/index.js';
 import { expectNoLeaks, listen, refusedPort, send, snapshotResources, type Running } from '../http/_servers.js';
@@ -56,7 +58,7 @@ async function gateway(router: RuntimeRouter, key = 'fn'): Promise<Running> {
 }
 
 function routerFor(table: RouteTable, options: Partial<RuntimeRouterOptions> = {}): RuntimeRouter {
-  return createRuntimeRouter({ load: async () => table, proxy: { timeoutMs: 5_000 }, ...options });
+  return createRuntimeRouter({ load: async () => table, forward: proxyForward({ timeoutMs: 5_000 }), ...options });
 }
 
 beforeEach(() => {

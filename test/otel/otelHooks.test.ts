@@ -3,6 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { composeHooks, createBreakers, createFanout, firstSuccess, mergeAll, staticRouter, type Instance } from '../../src/index.js';
+import { HttpStatusError, UpstreamNetworkError } from '../../src/http/index.js';
 import { ATTR, EVENTS, METRICS, otelHooks, OVERFLOW_VALUE, type OtelHooksOptions } from '../../src/otel/index.js';
 import { acme, cloud, conf, expectNothingLeft, fail, hang, ok, scripted, seedInstances, status } from '../_support/instances.js';
 import { inMemoryTelemetry, StackContextManager, type Telemetry } from './_support.js';
@@ -102,6 +103,20 @@ describe('otelHooks spans', () => {
     expect(attemptOf('cloud', 2)!.attributes[ATTR.outcome]).toBe('success');
     expect(eventsOf(callSpans()[0]!, EVENTS.retry)).toEqual([
       { [ATTR.instance]: 'cloud', [ATTR.attempt]: 1, [ATTR.delayMs]: 5, [ATTR.errorType]: 'Error' },
+    ]);
+  });
+
+  it("records an upstream status error's status as error.type and other switchyard errors' code", async () => {
+    const hooks = hooksOf();
+    const worker = async (instance: Instance) => {
+      if (instance.id === 'cloud') throw new HttpStatusError(503, { detail: { url: 'https://cloud.internal/x' } });
+      throw new UpstreamNetworkError({ cause: new Error('reset'), detail: { url: 'https://acme.internal/x' } });
+    };
+    const fanout = createFanout({ router: staticRouter([cloud, acme]), on: hooks.fanout });
+    await settle(fanout.run({ operation: 'get', data: {}, context: {}, worker, strategy: mergeAll() }).catch(() => undefined));
+    expect([attemptOf('cloud', 1)!.attributes[ATTR.errorType], attemptOf('enterprise-acme', 1)!.attributes[ATTR.errorType]]).toEqual([
+      '503',
+      'UPSTREAM_NETWORK',
     ]);
   });
 

@@ -19,6 +19,16 @@ const BELOW_INTERNAL = new Set(['core', 'errors']);
  */
 const KNOWN_CYCLES: ReadonlyArray<{ units: readonly string[]; why: string }> = [];
 
+/**
+ * Edges that would not make a cycle today but point the wrong way: a policy depending on one store
+ * implementation, an adapter on another, routing (portable, no proxy) on the HTTP proxy.
+ */
+const FORBIDDEN: ReadonlyArray<{ from: RegExp; to: RegExp; why: string }> = [
+  { from: /^dedup$/, to: /^stores\/.+/, why: 'dedup takes its store as a Store (stores/types); the memory store lives beside that contract' },
+  { from: /^stores\/.+/, to: /^stores\/.+/, why: 'one store implementation never imports another; shared bits live in stores/' },
+  { from: /^(routing\/.+|router)$/, to: /^http$/, why: 'switchyard/routing holds no proxy code: forwarding is injected (proxyForward)' },
+];
+
 interface Edge {
   from: string;
   to: string;
@@ -136,6 +146,15 @@ describe('import layers in src/', () => {
       (edge) => (LEAVES.has(edge.from) && !LEAVES.has(edge.to)) || (edge.from === '_internal' && !BELOW_INTERNAL.has(edge.to)),
     );
     expect(upward.map((edge) => `${edge.from} -> ${edge.to}: src/${edge.file} imports '${edge.specifier}'`)).toEqual([]);
+  });
+
+  it('has none of the forbidden edges', () => {
+    const found = edges.flatMap((edge) =>
+      FORBIDDEN.filter((rule) => rule.from.test(edge.from) && rule.to.test(edge.to) && edge.from !== edge.to).map(
+        (rule) => `${edge.from} -> ${edge.to}: src/${edge.file} imports '${edge.specifier}' (${rule.why})`,
+      ),
+    );
+    expect(found).toEqual([]);
   });
 
   it('lets nothing import the root barrel', () => {

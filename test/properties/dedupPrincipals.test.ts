@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { canonicalKey } from '../../src/dedup/canonicalKey.js';
 import { createDedup, type Dedup } from '../../src/dedup/index.js';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 import type { Store } from '../../src/stores/types.js';
 import { leftoverResourcesSettled } from '../_support/resources.js';
 import { params } from './_seed.js';
@@ -75,7 +75,7 @@ async function runBatches(replicas: Dedup[], batches: Call[][]): Promise<void> {
         const own = ownerOf(c, index);
         index += 1;
         const result = await replicas[c.replica]!.run(
-          { operation: c.operation, principal: c.principal, params: c.params, shared: c.shared },
+          { operation: c.operation, principal: c.principal, data: c.params, shared: c.shared },
           async () => {
             await turns(c.turns);
             return own;
@@ -102,8 +102,8 @@ it('never serves across principals around invalidations either', async () => {
   const invalidation = fc.oneof(
     fc.constant({}),
     fc.record({ operation: fc.constantFrom(...operations) }),
-    fc.record({ operation: fc.constantFrom(...operations), params: fc.constantFrom(...paramsPool) }),
-    fc.record({ operation: fc.constantFrom(...operations), params: fc.constantFrom(...paramsPool), principal: fc.constantFrom('alice', 'bob') }),
+    fc.record({ operation: fc.constantFrom(...operations), data: fc.constantFrom(...paramsPool) }),
+    fc.record({ operation: fc.constantFrom(...operations), data: fc.constantFrom(...paramsPool), principal: fc.constantFrom('alice', 'bob') }),
   );
   await fc.assert(
     fc.asyncProperty(fc.array(fc.tuple(fc.array(call, { minLength: 1, maxLength: 8 }), invalidation), { minLength: 1, maxLength: 3 }), async (steps) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/_internal/clock.js';
-import { memoryStore } from '../../src/stores/memory/index.js';
+import { memoryStore } from '../../src/stores/memoryStore.js';
 import { storeConformance } from './store.cases.js';
 
 function manualClock(): Clock & { advance(ms: number): void } {

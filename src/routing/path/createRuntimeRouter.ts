@@ -1,17 +1,13 @@
-import { withTimeout } from '../../_internal/withTimeout.js';
+import { createInflight, type Flight } from '../../_internal/inflight.js';
 import { callHook } from '../../_internal/callHook.js';
 import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../../_internal/clock.js';
 import { clockSchema, expected, fn, parseOptions, positiveInteger, positiveNumber, timerMs, v } from '../../_internal/validate.js';
 import { SwitchyardError, isSwitchyardError } from '../../errors/SwitchyardError.js';
-import { createProxy, type Proxy, type ProxyOptions } from '../../http/index.js';
 import type { Balance } from './balance.js';
 import { buildMatcher, readInput, type MatcherCore } from './createRouteMatcher.js';
 import { normalizePath } from './normalizePath.js';
 import type { MatchInput, MatchedTarget, RouteMatch, RouteTable } from './types.js';
-
-/** Options passed to `createProxy` for every target (the target and its label come from the route). */
-export type RuntimeProxyOptions = Omit<ProxyOptions, 'target' | 'name' | 'clock'>;
 
 /** Per-request inputs a `Request` cannot carry, as `createProxy` takes them. */
 export interface RuntimeHandleInit {
@@ -27,7 +23,7 @@ export interface RuntimeHandleInit {
   signal?: AbortSignal | undefined;
 }
 
-/** Sends a matched request to its target; replaces the built-in `createProxy` forwarding. */
+/** Sends a matched request to its target: `proxyForward()` from `switchyard/http`, or your own. */
 export type Forward = (request: Request, target: MatchedTarget, match: RouteMatch, init: RuntimeHandleInit) => Promise<Response>;
 
 /** What `on.load` sees after a table was loaded and accepted. */
@@ -94,9 +90,11 @@ export interface RuntimeRouterOptions {
   balance?: Balance;
   /** See `RouteMatcherOptions.random`. @default Math.random */
   random?: () => number;
-  /** Options for the built-in forwarding through `createProxy` (timeout, trusted proxies, …). @default {} */
-  proxy?: RuntimeProxyOptions;
-  /** Forwards a matched request; replaces `createProxy`. @default a cached `createProxy` per target origin and route */
+  /**
+   * Forwards a matched request; needed by `handle`, not by `match`. `proxyForward(options)` from
+   * `switchyard/http` forwards through `createProxy`; this entry holds no proxy code itself.
+   * @default none: `handle` rejects with `INVALID_CONFIG`
+   */
   forward?: Forward;
   /**
    * What `handle` does with a path `normalizePath` refuses (`//`, dot segments, encoded `/`):
@@ -106,7 +104,7 @@ export interface RuntimeRouterOptions {
   invalidPath?: 'reject' | 'pass';
   /** Hooks for logs and metrics. */
   on?: RuntimeRouterHooks;
-  /** Time source for table TTLs, load timeouts and proxy timeouts. @default systemClock */
+  /** Time source for table TTLs and load timeouts. @default systemClock */
   clock?: Clock;
 }
 
@@ -171,7 +169,6 @@ export interface RuntimeRouter {
 
 interface Table {
   matcher: MatcherCore;
-  proxies: Map<string, Proxy>;
 }
 
 /** The last good table of a key; expiry is tracked here, not by lru-cache (see below). */
@@ -182,15 +179,6 @@ interface Entry {
   /** Clock time of the last lookup. */
   usedAt: number;
   invalidated: boolean;
-}
-
-interface Flight {
-  /** What the callers waiting on this load get: its table, or the table of the load that replaced it. */
-  promise: Promise<Table>;
-  /** Aborts the load (its signal and its timeout) when it is replaced or the cache is cleared. */
-  controller: AbortController;
-  /** Hands this load's callers over to the load that replaced it. */
-  handOver(next: Promise<Table>): void;
 }
 
 const SUPERSEDED = new DOMException('The route table was invalidated during its load', 'AbortError');
@@ -205,7 +193,6 @@ const optionsSchema = v.strictObject({
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
   random: fn<() => number>().optional(),
-  proxy: expected<RuntimeProxyOptions>('an object of createProxy options', (v) => typeof v === 'object' && v !== null).optional(),
   forward: fn<Forward>().optional(),
   invalidPath: expected<'reject' | 'pass'>("'reject' or 'pass'", (v) => v === 'reject' || v === 'pass').optional(),
   on: v.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
@@ -233,8 +220,8 @@ function pathOf(url: string): string {
 /**
  * Creates the runtime router of the seed: per-key route tables (per function, per tenant) loaded
  * by any async loader, validated, and cached on lru-cache with a TTL; requests that match a route
- * are forwarded through `createProxy` (or `forward`), others return null so the app runs its own
- * handler.
+ * are handed to `forward` (`proxyForward()` from `switchyard/http` streams them through
+ * `createProxy`), others return null so the app runs its own handler.
  *
  * Only a key with no table waits for its load; concurrent lookups of it share that load. A stale
  * table (TTL passed or `invalidate`d) answers at once while one load per key runs in the
@@ -246,7 +233,7 @@ function pathOf(url: string): string {
  * replaces it, `clear()`, LRU eviction beyond `maxTables`, or `cleanup()` once the key is idle.
  *
  * @example
- * const router = createRuntimeRouter({ load: (fnId) => db.routesOf(fnId), ttlMs: 60_000 });
+ * const router = createRuntimeRouter({ load: (fnId) => db.routesOf(fnId), ttlMs: 60_000, forward: proxyForward() });
  * const response = await router.handle(fnId, request, { path: req.url, clientAddress: req.socket.remoteAddress });
  * return response ?? runFunction(fnId, request);
  */
@@ -265,116 +252,75 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
   }
   const clock = options.clock ?? systemClock;
   const invalidPath = options.invalidPath ?? 'reject';
-  const proxyOptions = options.proxy ?? {};
   const matcherOptions = {
     ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
     ...(options.balance === undefined ? {} : { balance: options.balance }),
     ...(options.random === undefined ? {} : { random: options.random }),
   };
-  if (options.forward === undefined) {
-    // Proxies are created lazily per target; check their options now so a typo fails at startup.
-    try {
-      createProxy({ ...proxyOptions, target: 'http://127.0.0.1', clock });
-    } catch (error) {
-      if (isSwitchyardError(error)) throw new SwitchyardError(error.code, error.message.replace('`createProxy.', '`proxy.'));
-      throw error;
-    }
-  }
 
   // lru-cache only bounds the number of tables. Staleness is tracked on each entry: lru-cache's
   // own TTL would drop the last good table (on purgeStale, or on a read of a stale entry) and reads
   // a start time of 0 from the clock as "no start", so tables loaded at clock 0 never went stale.
   const cache = new LRUCache<string, Entry>({ max: maxTables });
-  const inflight = new Map<string, Flight>();
   const counters = { hits: 0, stale: 0, misses: 0, loads: 0, errors: 0, backedOff: 0 };
   // A failing loader (a database down) must not be called on every request for a key: the key is
   // backed off, from `backoffMs` doubling to `maxBackoffMs`. Bounded like the tables.
   const failures = new LRUCache<string, Failure>({ max: maxTables });
 
-  /** Runs the loader, failing at `loadTimeoutMs` even if it ignores its signal. */
-  const loadWithin = (key: string, controller: AbortController): Promise<RouteTable | null | undefined> =>
-    withTimeout(() => options.load(key, { signal: controller.signal }), {
-      clock,
-      ms: loadTimeoutMs,
-      signal: controller.signal,
-      onTimeout: () => {
-        const error = new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`);
-        controller.abort(error);
-        return error;
-      },
-    });
-
-  const startLoad = (key: string): Flight => {
+  /** Loads, validates and caches `key`'s table. A replaced load reports nothing: its callers follow the new one. */
+  const load = (key: string) => async (flight: Flight): Promise<Table> => {
     counters.loads += 1;
-    const controller = new AbortController();
-    let settle!: (outcome: Promise<Table>) => void;
-    const flight: Flight = {
-      promise: new Promise<Table>((resolve) => {
-        settle = resolve;
-      }),
-      controller,
-      handOver: (next) => settle(next),
-    };
-    // A replaced load is aborted and reports nothing: its callers already follow the new one.
-    const current = () => inflight.get(key) === flight;
-    const load = async (): Promise<Table> => {
-      const started = clock.now();
-      try {
-        const raw = await loadWithin(key, controller);
-        const matcher = buildMatcher(raw ?? [], matcherOptions);
-        const table: Table = { matcher, proxies: new Map() };
-        if (!current()) return table;
-        const now = clock.now();
-        failures.delete(key);
-        cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
-        callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
-        return table;
-      } catch (error) {
-        if (!current()) throw error;
-        counters.errors += 1;
-        const last = cache.peek(key);
-        if (last !== undefined) {
-          // Serve the last good table for another TTL instead of loading on every request meanwhile.
-          last.staleAt = clock.now() + ttlMs;
-          last.invalidated = false;
-        }
-        callHook(options.on?.loadError, { key, error, kept: last !== undefined });
-        if (last !== undefined) return last.table;
-        const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
-        const previous = failures.get(key);
-        const waitMs = previous === undefined ? backoffMs : Math.min(previous.waitMs * 2, maxBackoffMs);
-        const failure: Failure = {
-          until: clock.now() + waitMs,
-          waitMs,
-          code: rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
-          message: rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
-          cause: error,
-        };
-        failures.set(key, failure);
-        throw failedLoad(failure);
-      } finally {
-        if (current()) inflight.delete(key);
-      }
-    };
-    inflight.set(key, flight);
-    const loaded = load();
-    // A background reload has no awaiting caller; its failure has already gone to on.loadError.
-    loaded.catch(() => {});
-    // Resolving twice is a no-op: a replaced load's own result is dropped.
-    void loaded.then(
-      () => settle(loaded),
-      () => settle(loaded),
-    );
-    flight.promise.catch(() => {});
-    return flight;
+    const started = clock.now();
+    const raw = await options.load(key, { signal: flight.signal });
+    const matcher = buildMatcher(raw ?? [], matcherOptions);
+    const table: Table = { matcher };
+    if (!flight.current) return table;
+    const now = clock.now();
+    failures.delete(key);
+    cache.set(key, { table, staleAt: now + ttlMs, usedAt: cache.peek(key)?.usedAt ?? now, invalidated: false });
+    callHook(options.on?.load, { key, routes: matcher.routes.length, durationMs: clock.now() - started });
+    return table;
   };
+
+  /** A failed, timed-out or rejected load: keep serving the last good table, or back the key off. */
+  const recover = (key: string, error: unknown, flight: Flight): Table => {
+    if (!flight.current) throw error;
+    counters.errors += 1;
+    const last = cache.peek(key);
+    if (last !== undefined) {
+      // Serve the last good table for another TTL instead of loading on every request meanwhile.
+      last.staleAt = clock.now() + ttlMs;
+      last.invalidated = false;
+    }
+    callHook(options.on?.loadError, { key, error, kept: last !== undefined });
+    if (last !== undefined) return last.table;
+    const rejected = isSwitchyardError(error) && error.code === 'INVALID_CONFIG';
+    const previous = failures.get(key);
+    const waitMs = previous === undefined ? backoffMs : Math.min(previous.waitMs * 2, maxBackoffMs);
+    const failure: Failure = {
+      until: clock.now() + waitMs,
+      waitMs,
+      code: rejected ? 'INVALID_CONFIG' : 'UPSTREAM_ERROR',
+      message: rejected ? `Route table for \`${key}\` was rejected: ${error.message}` : `Route table for \`${key}\` could not be loaded`,
+      cause: error,
+    };
+    failures.set(key, failure);
+    throw failedLoad(failure);
+  };
+
+  // One load per key; it fails at `loadTimeoutMs` even if the loader ignores its signal.
+  const inflight = createInflight<string, Table>({
+    clock,
+    timeoutMs: loadTimeoutMs,
+    timeoutError: (key) => new SwitchyardError('DEADLINE_EXCEEDED', `Route table for \`${key}\` did not load within ${loadTimeoutMs} ms`),
+    recover,
+  });
 
   const tableFor = (key: string): Promise<Table> => {
     const now = clock.now();
     const entry = cache.get(key);
     if (entry === undefined) {
-      const running = inflight.get(key);
-      if (running === undefined) {
+      if (!inflight.has(key)) {
         const failure = failures.get(key);
         if (failure !== undefined && now < failure.until) {
           counters.backedOff += 1;
@@ -382,26 +328,16 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
         }
       }
       counters.misses += 1;
-      return (running ?? startLoad(key)).promise;
+      return inflight.run(key, load(key));
     }
     entry.usedAt = now;
     if (!entry.invalidated && now <= entry.staleAt) {
       counters.hits += 1;
     } else {
       counters.stale += 1;
-      if (!inflight.has(key)) startLoad(key);
+      inflight.refresh(key, load(key));
     }
     return Promise.resolve(entry.table);
-  };
-
-  const defaultForward = (table: Table): Forward => (request, target, match, init) => {
-    const id = `${target.origin}\n${match.route.name}`;
-    let proxy = table.proxies.get(id);
-    if (proxy === undefined) {
-      proxy = createProxy({ ...proxyOptions, target: target.origin, name: match.route.name, clock });
-      table.proxies.set(id, proxy);
-    }
-    return proxy.handle(request, { ...init, path: target.path });
   };
 
   return {
@@ -419,8 +355,13 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       const match = table.matcher.lookup(request.method, normalized.path, normalized.search, request.headers);
       if (match === null) return null;
       if (match.target === null) return jsonResponse(503, { error: 'No upstream available', target: match.route.name });
-      const forward = options.forward ?? defaultForward(table);
-      return forward(request, match.target, match, init);
+      if (options.forward === undefined) {
+        throw new SwitchyardError(
+          'INVALID_CONFIG',
+          'Expected `forward` to be set to call handle(): pass `forward: proxyForward()` from switchyard/http, or your own',
+        );
+      }
+      return options.forward(request, match.target, match, init);
     },
 
     invalidate(key) {
@@ -429,19 +370,13 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
       if (entry !== undefined) entry.invalidated = true;
       // A load already running may return what the change replaced: abort it and hand its callers
       // over to a fresh load, so one key never has more than one load running.
-      const running = inflight.get(key);
-      if (running === undefined) return;
-      inflight.delete(key);
-      running.controller.abort(SUPERSEDED);
-      running.handOver(startLoad(key).promise);
+      inflight.replace(key, load(key), SUPERSEDED);
     },
 
     clear() {
-      const flights = [...inflight.values()];
-      inflight.clear();
+      inflight.clear(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
       cache.clear();
       failures.clear();
-      for (const flight of flights) flight.controller.abort(new SwitchyardError('ABORTED', 'The route table cache was cleared'));
     },
 
     cleanup() {

@@ -17,7 +17,6 @@ export {
   createRuntimeRouter,
   type Forward,
   type RuntimeHandleInit,
-  type RuntimeProxyOptions,
   type RuntimeRouter,
   type RuntimeRouterHooks,
   type RuntimeRouterOptions,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isSwitchyardError } from '../../../src/index.js';
 import { createManualClock } from '../../../src/testing/index.js';
+import { proxyForward } from '../../../src/http/index.js';
 import {
   createRuntimeRouter,
   type Forward,
@@ -549,9 +550,19 @@ describe('options', () => {
   });
 
   it('rejects bad proxy options at creation, naming the field', () => {
-    expect(() => createRuntimeRouter({ load: async () => null, proxy: { timeoutMs: -1 } })).toThrow(
-      'Expected `proxy.timeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got -1',
+    expect(() => proxyForward({ timeoutMs: -1 })).toThrow(
+      'Expected `proxyForward.timeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got -1',
     );
+  });
+
+  it('matches without forward, and rejects handle() without it with INVALID_CONFIG saying what to pass', async () => {
+    const r = createRuntimeRouter({ load: async () => ({ '/api/*': 'https://api.internal' }) });
+    expect((await r.match('k', { path: '/api/a' }))?.target?.url).toBe('https://api.internal/a');
+    const error = await r.handle('k', new Request('http://gw.local/api/a')).catch((e: unknown) => e);
+    expect(isSwitchyardError(error) && [error.code, error.message]).toEqual([
+      'INVALID_CONFIG',
+      'Expected `forward` to be set to call handle(): pass `forward: proxyForward()` from switchyard/http, or your own',
+    ]);
   });
 
   it('rejects an options object without load', () => {

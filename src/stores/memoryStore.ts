@@ -1,8 +1,8 @@
-import { systemClock, type Clock } from '../../_internal/clock.js';
-import { createLru } from '../../_internal/lru.js';
-import { clockSchema, expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
-import type { Store } from '../types.js';
-import { checkTtl } from '../checkTtl.js';
+import { systemClock, type Clock } from '../_internal/clock.js';
+import { createLru } from '../_internal/lru.js';
+import { clockSchema, expected, parseOptions, positiveInteger, v } from '../_internal/validate.js';
+import type { Store } from './types.js';
+import { checkTtl } from './checkTtl.js';
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {

@@ -1,1 +1,0 @@
-export { memoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from './memoryStore.js';
