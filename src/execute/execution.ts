@@ -2,6 +2,9 @@ import pLimit from 'p-limit';
 import { REASONS, Scope, sleep } from '../_internal/abort.js';
 import { createTimerQueue } from '../_internal/timerQueue.js';
 import type { Clock } from '../_internal/clock.js';
+import type { Admission, Permit } from '../core/permit.js';
+import type { Budget } from './budget.js';
+import type { LatencyWindow } from './latencyWindow.js';
 import type { Strategy } from '../combine/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter } from '../router/types.js';
@@ -13,24 +16,6 @@ import type { AttemptReport, FanoutReport, InstanceReport } from './report.js';
 import { mistakeBehind } from './mistakes.js';
 import { addOutcome, emptyResponses } from './responses.js';
 import type { Failure, Outcome, Responses, Worker, WorkerCall, WorkerTraits } from './types.js';
-
-/** A breaker's answer for one instance of one call; exactly one method is called per permit. */
-export interface PermitLike {
-  success(): void;
-  failure(): void;
-  release(): void;
-}
-export interface AdmissionLike {
-  admit(instances: readonly Instance[], operation: string): Map<string, PermitLike | 'circuit-open'>;
-}
-export interface BudgetLike {
-  recordRequest(): void;
-  tryWithdraw(): boolean;
-}
-export interface LatencyLike {
-  record(ms: number): void;
-  percentile(p: number): number | undefined;
-}
 
 /** Resolved settings of one call (defaults applied). */
 export interface ExecutionConfig {
@@ -44,14 +29,14 @@ export interface ExecutionConfig {
         percentile: number | undefined;
         maxHedges: number;
         /** The latency window of one instance for one operation. */
-        latency: (instanceId: string, operation: string) => LatencyLike;
+        latency: (instanceId: string, operation: string) => LatencyWindow;
       }
     | undefined;
   /** Whether work may be repeated; `undefined` defers to the worker's own `idempotent`. */
   idempotent: boolean | undefined;
   shouldRetry: ShouldRetry | undefined;
-  budget: BudgetLike | undefined;
-  breakers: AdmissionLike | undefined;
+  budget: Budget | undefined;
+  breakers: Admission | undefined;
   classify: Classifier;
   clock: Clock;
   random: () => number;
@@ -81,7 +66,7 @@ type AttemptResult<T> =
 
 interface Entry<T> {
   instance: Instance;
-  permit: PermitLike | undefined;
+  permit: Permit | undefined;
   outcome: Outcome<T> | undefined;
   report: InstanceReport;
   startedAt: number | undefined;

@@ -4,11 +4,11 @@ import { checkInstancesOnce } from '../router/validateInstances.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
-import { createShared, resolveConfig } from './createFanout.js';
-import { execute } from './execution.js';
+import { createShared, resolveConfig } from './config.js';
+import { execute } from '../execute/execution.js';
 import { withCallContext, type ContextHooks } from './contextHooks.js';
-import { executionSchema, type ExecutionOptions } from './options.js';
-import type { Responses, Worker } from './types.js';
+import { executionSchema, type ExecutionOptions } from '../execute/options.js';
+import type { Responses, Worker } from '../execute/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** Options of a standalone `fanOutTo`. */
