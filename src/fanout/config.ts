@@ -4,7 +4,7 @@ import { createBreakers, type BreakerOptions, type Breakers } from '../breaker/i
 import type { Admission } from '../core/permit.js';
 import { createBudget, type Budget } from '../execute/budget.js';
 import { defaultClassify } from '../execute/classify.js';
-import type { ExecutionConfig } from '../execute/execution.js';
+import type { ExecutionConfig } from '../execute/execute.js';
 import type { FanoutHooks } from '../execute/hooks.js';
 import { createLatencyWindow, type LatencyWindow } from '../execute/latencyWindow.js';
 import { DEFAULTS, validateExecutionOptions, type ExecutionOptions } from '../execute/options.js';

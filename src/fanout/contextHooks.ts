@@ -1,4 +1,4 @@
-import type { ExecutionConfig } from '../execute/execution.js';
+import type { ExecutionConfig } from '../execute/execute.js';
 import type { FanoutHooks } from '../execute/hooks.js';
 
 /**

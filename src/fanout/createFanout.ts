@@ -3,7 +3,7 @@ import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
 import { guardRouter } from '../router/guardRouter.js';
 import { createDedup, type Dedup, type DedupOptions } from '../dedup/index.js';
-import { execute, type ExecutionConfig } from '../execute/execution.js';
+import { execute, executeDetailed, type ExecutionConfig, type ExecutionInput } from '../execute/execute.js';
 import type { ExecutionOptions } from '../execute/options.js';
 import type { FanoutReport } from '../execute/report.js';
 import type { Responses, Worker } from '../execute/types.js';
@@ -83,8 +83,6 @@ export interface Fanout<Data = unknown, Ctx = unknown> {
 }
 
 const collectStrategy: Strategy<unknown, Responses<unknown>> = { combine: (responses) => responses };
-const valueOf = (result: { value: unknown }) => result.value;
-const detailsOf = (result: { value: unknown; report: FanoutReport }) => ({ value: result.value, report: result.report });
 
 /**
  * Creates a fanout: one router plus the policies (timeouts, deadline, concurrency, retry, hedging,
@@ -108,15 +106,9 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
   const sharing = dedupRunner<Data, Ctx>(dedup, options.principal);
 
   /** One call through dedup (when the fanout has it) into the executor. */
-  const runShared = <V>(
-    input: SharedCall<Data, Ctx>,
-    callConfig: ExecutionConfig,
-    settings: OperationDedupOptions | false | undefined,
-    kind: ResultKind,
-    pick: (result: { value: unknown; report: FanoutReport }) => V,
-  ): Promise<V> =>
-    sharing.run(input, settings, kind, (signal) =>
-      execute(withCallContext(callConfig, input.context), {
+  const runShared = (input: SharedCall<Data, Ctx>, callConfig: ExecutionConfig, settings: OperationDedupOptions | false | undefined, kind: ResultKind): Promise<unknown> =>
+    sharing.run(input, settings, kind, (signal) => {
+      const call: ExecutionInput<unknown, unknown, Data, Ctx> = {
         operation: input.operation,
         data: input.data,
         context: input.context,
@@ -124,22 +116,37 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
         strategy: input.strategy,
         signal,
         target: router,
-      }).then(pick),
-    );
+      };
+      const bound = withCallContext(callConfig, input.context);
+      return kind === 'detailed' ? executeDetailed(bound, call) : execute(bound, call);
+    });
 
   type AnyRun = SharedCall<Data, Ctx> & ExecutionOptions & { dedup?: OperationDedupOptions | false };
   const fanout = {
-    async collect(input: Omit<AnyRun, 'strategy'>) {
-      validateCall(input, false);
-      return runShared({ ...input, strategy: collectStrategy }, config(input), input.dedup, 'collect', valueOf);
+    // Not async: a direct promise, and a mistake in the input still rejects rather than throws.
+    collect(input: Omit<AnyRun, 'strategy'>) {
+      try {
+        validateCall(input, false);
+        return runShared({ ...input, strategy: collectStrategy }, config(input), input.dedup, 'collect');
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
-    async run(input: AnyRun) {
-      validateCall(input, true);
-      return runShared(input, config(input), input.dedup, 'value', valueOf);
+    run(input: AnyRun) {
+      try {
+        validateCall(input, true);
+        return runShared(input, config(input), input.dedup, 'value');
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
-    async runDetailed(input: AnyRun) {
-      validateCall(input, true);
-      return runShared(input, config(input), input.dedup, 'detailed', detailsOf);
+    runDetailed(input: AnyRun) {
+      try {
+        validateCall(input, true);
+        return runShared(input, config(input), input.dedup, 'detailed');
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
       checkCallKeys(definition, 'operation');
@@ -159,7 +166,6 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
           operationConfig,
           settings,
           'value',
-          valueOf,
         );
     },
     invalidate: (target: { operation?: string; data?: unknown; principal?: string } = {}) => sharing.invalidate(target),

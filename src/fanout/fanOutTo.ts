@@ -5,7 +5,7 @@ import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
 import { createShared, resolveConfig } from './config.js';
-import { execute } from '../execute/execution.js';
+import { execute } from '../execute/execute.js';
 import { withCallContext, type ContextHooks } from './contextHooks.js';
 import { executionSchema, type ExecutionOptions } from '../execute/options.js';
 import type { Responses, Worker } from '../execute/types.js';
@@ -74,7 +74,7 @@ export async function fanOutTo<T, R, Data, Ctx>(
   }
   const shared = createShared({ ...options, budget: options.budget ?? false });
   const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
-  const result = await execute(withCallContext(resolveConfig(shared, options), options.context), {
+  return execute(withCallContext(resolveConfig(shared, options), options.context), {
     operation: options.operation ?? 'fanOutTo',
     data: options.data as Data,
     context: options.context as Ctx,
@@ -83,5 +83,4 @@ export async function fanOutTo<T, R, Data, Ctx>(
     signal: options.signal,
     target: instances,
   });
-  return result.value;
 }
