@@ -68,9 +68,10 @@ export class TimerQueue {
     this.holds += 1;
   }
 
-  release(): void {
+  /** Ends a `hold`; `now`, when the caller just read the clock, saves another read. */
+  release(now?: number): void {
     this.holds -= 1;
-    if (this.holds === 0) this.arm();
+    if (this.holds === 0) this.arm(now);
   }
 
   /** Runs `callback` at the clock time `at`; returns a cancel function. */
@@ -94,7 +95,7 @@ export class TimerQueue {
     this.armedAt = Number.POSITIVE_INFINITY;
   }
 
-  private arm(): void {
+  private arm(nowHint?: number): void {
     let earliest = Number.POSITIVE_INFINITY;
     for (const entry of this.entries) if (entry.timerAt < earliest) earliest = entry.timerAt;
     if (earliest === this.armedAt) return;
@@ -102,7 +103,7 @@ export class TimerQueue {
     this.handle = undefined;
     this.armedAt = earliest;
     if (earliest === Number.POSITIVE_INFINITY) return;
-    const now = this.clock.now();
+    const now = nowHint ?? this.clock.now();
     // setTimeout fires at once for delays past 2^31 - 1 ms: wait in steps instead.
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - now));
     this.firesAt = now + delay;

@@ -14,6 +14,11 @@ function isInstanceList(instances: unknown): instances is readonly Instance[] {
   return true;
 }
 
+function known(runs: readonly InstanceRun[], id: string): boolean {
+  for (const run of runs) if (run.instance.id === id) return true;
+  return false;
+}
+
 /**
  * Step 2: the router's answer, checked, with one run per distinct instance, each admitted by its
  * breaker (a permit) or not (`circuitOpen`). Throws what the call should reject with.
@@ -31,7 +36,7 @@ export function admit(call: AnyCall, instances: readonly Instance[]): InstanceRu
     if (seen !== undefined) {
       if (seen.has(id)) continue;
       seen.add(id);
-    } else if (runs.some((run) => run.instance.id === id)) continue;
+    } else if (known(runs, id)) continue;
     const permit = permits?.get(id);
     const run = new InstanceRun(call, instance, permit === 'circuit-open' ? undefined : permit, permit === 'circuit-open');
     if (call.report !== undefined) run.report = call.report.instance(id);

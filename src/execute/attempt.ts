@@ -4,7 +4,7 @@ import type { Instance } from '../router/types.js';
 import type { AnyCall } from './call.js';
 import type { Classification, Classifier } from './classify.js';
 import { attemptEnded, attemptStarted } from './events.js';
-import { WithLazySignal, type SignalSource } from './lazySignal.js';
+import { lazySignal, type SignalSource } from './lazySignal.js';
 import type { AttemptReport } from './report.js';
 import type { InstanceRun } from './retry.js';
 import type { WorkerCall } from './types.js';
@@ -15,7 +15,9 @@ export interface AttemptOwner {
 }
 
 /** What a worker gets: plain data plus the attempt's signal, read lazily. */
-class AttemptCall extends WithLazySignal implements WorkerCall<unknown, unknown> {
+class AttemptCall implements WorkerCall<unknown, unknown> {
+  readonly #source: SignalSource;
+  declare readonly signal: AbortSignal;
   readonly data: unknown;
   readonly context: unknown;
   readonly operation: string;
@@ -24,15 +26,22 @@ class AttemptCall extends WithLazySignal implements WorkerCall<unknown, unknown>
   readonly hedge: boolean;
 
   constructor(source: SignalSource, call: AnyCall, attempt: number, hedge: boolean) {
-    super(source);
     this.data = call.data;
     this.context = call.context;
     this.operation = call.operation;
     this.attempt = attempt;
     this.deadline = call.deadline;
     this.hedge = hedge;
+    this.#source = source;
+    Object.defineProperty(this, 'signal', CALL_SIGNAL);
+  }
+
+  static sourceOf(call: object): SignalSource {
+    return (call as AttemptCall).#source;
   }
 }
+
+const CALL_SIGNAL = lazySignal(AttemptCall.sourceOf);
 
 /** A classifier that throws must not strand the call: its failure counts as a permanent error. */
 function classifySafely(classify: Classifier, input: Parameters<Classifier>[0]): Classification {

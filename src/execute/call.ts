@@ -53,6 +53,8 @@ export class Call<T, R, Data, Ctx> implements Timed {
   private pending = 0;
   private abortReason: unknown = undefined;
   private controller: AbortController | undefined = undefined;
+  /** The clock reading of the step running now, while routing answers synchronously: no second read. */
+  private stepNow: number | undefined = undefined;
   timerAt = 0;
   timerSlot = -1;
   timerSeq = 0;
@@ -103,8 +105,10 @@ export class Call<T, R, Data, Ctx> implements Timed {
     this.timers.hold();
     this.timers.schedule(this, this.deadline);
     signal?.addEventListener('abort', this, { once: true });
+    this.stepNow = this.startedAt;
     route(this as unknown as AnyCall, this.input.target as readonly Instance[]);
-    this.timers.release();
+    this.stepNow = undefined;
+    this.timers.release(this.startedAt);
   }
 
   /** Steps 2 and 3, once the instances are known. */
@@ -122,11 +126,12 @@ export class Call<T, R, Data, Ctx> implements Timed {
       this.responses.routed = instances;
       this.runs = runs;
       this.pending = runs.length;
+      const now = this.stepNow ?? this.clock.now();
       this.timers.hold();
       try {
-        schedule(self, runs, this.clock.now());
+        schedule(self, runs, now);
       } finally {
-        this.timers.release();
+        this.timers.release(now);
       }
     } catch (error) {
       this.fail(error);
@@ -189,8 +194,10 @@ export class Call<T, R, Data, Ctx> implements Timed {
       this.rejectWith('deadline', new SwitchyardError('DEADLINE_EXCEEDED', `Call to "${this.operation}" passed its deadline while routing`));
       return;
     }
+    const unsettled = this.pending > 0;
     this.release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
-    const now = this.clock.now();
+    // Read only for the report or for instances still running.
+    const now = unsettled || this.report !== undefined ? this.clock.now() : 0;
     const self = this as unknown as AnyCall;
     endUnsettled(self, by, now);
     let value: R;
@@ -217,7 +224,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
 
   /** Rejects the call; `on.finish` still sees what ran, so every call is reported exactly once. */
   private rejectWith(by: FanoutReport['finishedBy'], error: unknown): void {
-    callFinished(this as unknown as AnyCall, by, this.clock.now(), true, error);
+    callFinished(this as unknown as AnyCall, by, this.report === undefined ? 0 : this.clock.now(), true, error);
     this.reject(error);
   }
 }

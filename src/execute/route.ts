@@ -1,20 +1,29 @@
 import type { Instance, InstanceRouter, RouteInput } from '../router/types.js';
 import type { AnyCall } from './call.js';
-import { WithLazySignal } from './lazySignal.js';
+import { lazySignal, type SignalSource } from './lazySignal.js';
 
 /** What a router gets: the call's data, plus the call's signal, read lazily. */
-class RouteRequest extends WithLazySignal implements RouteInput<unknown, unknown> {
+class RouteRequest implements RouteInput<unknown, unknown> {
+  readonly #source: SignalSource;
+  declare readonly signal: AbortSignal;
   readonly operation: string;
   readonly data: unknown;
   readonly context: unknown;
 
   constructor(call: AnyCall) {
-    super(call);
     this.operation = call.operation;
     this.data = call.data;
     this.context = call.context;
+    this.#source = call;
+    Object.defineProperty(this, 'signal', ROUTE_SIGNAL);
+  }
+
+  static sourceOf(request: object): SignalSource {
+    return (request as RouteRequest).#source;
   }
 }
+
+const ROUTE_SIGNAL = lazySignal(RouteRequest.sourceOf);
 
 /**
  * Step 1: the instances of a call, from its list or its router, handed to `call.admit`. A router

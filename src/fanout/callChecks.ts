@@ -34,10 +34,12 @@ export function checkDeadline(config: { timeoutMs?: number | undefined; deadline
   }
 }
 
+function invalid(field: string, expected: string, got: unknown): SwitchyardError {
+  return new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
+}
+
 /** Per-call checks, by hand: this runs on every call, where a schema parse would cost more than the fan-out. */
 export function validateCall(input: { operation?: unknown; worker?: unknown; strategy?: unknown; signal?: unknown }, needsStrategy: boolean): void {
-  const invalid = (field: string, expected: string, got: unknown) =>
-    new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
   if (typeof input !== 'object' || input === null) throw invalid('input', 'an object', input);
   checkCallKeys(input, 'call');
   if (typeof input.operation !== 'string' || input.operation.length === 0) throw invalid('operation', 'a non-empty string', input.operation);

@@ -109,6 +109,11 @@ export function pickExecution(source: ExecutionOptions): ExecutionOptions {
   return picked as ExecutionOptions;
 }
 
+function hasExecutionKeys(source: ExecutionOptions): boolean {
+  for (const key of EXECUTION_KEYS) if (source[key] !== undefined) return true;
+  return false;
+}
+
 /**
  * The settings resolver of one fanout: a call or operation without overrides reuses the fanout's
  * resolved settings; one with overrides has them validated and merged.
@@ -117,8 +122,8 @@ export function configResolver(shared: Shared, options: ExecutionOptions): (over
   const base = pickExecution(options);
   const baseConfig = resolveConfig(shared, base);
   return (overrides) => {
+    if (!hasExecutionKeys(overrides)) return baseConfig;
     const picked = pickExecution(overrides);
-    if (Object.keys(picked).length === 0) return baseConfig;
     validateExecutionOptions(picked, '');
     return resolveConfig(shared, base, picked);
   };
