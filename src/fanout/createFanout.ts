@@ -1,4 +1,3 @@
-import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { InstanceRouter } from '../router/types.js';
 import { guardRouter } from '../router/guardRouter.js';
@@ -7,10 +6,11 @@ import { execute, executeDetailed, type ExecutionConfig, type ExecutionInput } f
 import type { ExecutionOptions } from '../execute/options.js';
 import type { FanoutReport } from '../execute/report.js';
 import type { Responses, Worker } from '../execute/types.js';
-import { checkCallKeys, validateCall } from './callChecks.js';
+import { validateCall } from './callChecks.js';
 import { configResolver, createShared } from './config.js';
 import { withCallContext } from './contextHooks.js';
 import { dedupRunner, type ResultKind, type SharedCall } from './dedupRun.js';
+import { defineOperation, type AnyOperationDefinition } from './operation.js';
 import { validateFanoutOptions, type FanoutOptions, type OperationDedupOptions } from './options.js';
 
 /** One call of a fanout. */
@@ -148,26 +148,7 @@ export function createFanout<Data = unknown, Ctx = unknown>(options: FanoutOptio
         return Promise.reject(error);
       }
     },
-    operation(definition: OperationDefinition<unknown, Strategy<unknown, unknown>, Data, Ctx>) {
-      checkCallKeys(definition, 'operation');
-      validateCall({ operation: definition.name, worker: definition.worker, strategy: definition.strategy }, true);
-      if (sharing.isDefined(definition.name)) {
-        throw new SwitchyardError(
-          'INVALID_CONFIG',
-          `Operation \`${definition.name}\` is already defined on this fanout; give each operation its own name (the name keys dedup and the result cache)`,
-        );
-      }
-      const operationConfig = config(definition);
-      const settings = definition.dedup as OperationDedupOptions | false | undefined;
-      sharing.define(definition.name, definition.worker, settings ? (settings.key as ((data: never) => unknown) | undefined) : undefined);
-      return (data: Data, context: Ctx, callOptions?: { signal?: AbortSignal | undefined }) =>
-        runShared(
-          { operation: definition.name, data, context, worker: definition.worker, strategy: definition.strategy, signal: callOptions?.signal },
-          operationConfig,
-          settings,
-          'value',
-        );
-    },
+    operation: (definition: AnyOperationDefinition<Data, Ctx>) => defineOperation(definition, sharing, config, runShared),
     invalidate: (target: { operation?: string; data?: unknown; principal?: string } = {}) => sharing.invalidate(target),
   };
   // The public signatures carry the inference (ResultOf); the implementation is the same for every T.
