@@ -3,7 +3,7 @@ import type { Clock } from '../_internal/clock.js';
 import { TimerQueue, type Timed } from '../_internal/timerQueue.js';
 import type { Strategy } from '../combine/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import type { Instance } from '../router/types.js';
+import type { Instance, InstanceRouter } from '../router/types.js';
 import { admit } from './admit.js';
 import { callFinished, callStarted, outcomeRecorded } from './events.js';
 import type { ExecutionConfig, ExecutionInput } from './execute.js';
@@ -83,6 +83,11 @@ export class Call<T, R, Data, Ctx> implements Timed {
     this.report = detailed || this.hooks?.finish !== undefined ? new ReportRecorder(this.operation, this.startedAt) : undefined;
   }
 
+  /** This call as the steps take it: they are written once, for every worker and strategy type. */
+  private get any(): AnyCall {
+    return this as unknown as AnyCall;
+  }
+
   get finished(): boolean {
     return this.phase === FINISHED;
   }
@@ -98,7 +103,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
 
   /** Starts the call: the deadline, the caller's signal, then routing. */
   begin(): void {
-    callStarted(this as unknown as AnyCall);
+    callStarted(this.any);
     const signal = this.input.signal;
     if (signal?.aborted) return this.handleEvent();
     // Entries scheduled while routing, admitting and scheduling arm the clock timer once, at the end.
@@ -106,7 +111,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
     this.timers.schedule(this, this.deadline);
     signal?.addEventListener('abort', this, { once: true });
     this.stepNow = this.startedAt;
-    route(this as unknown as AnyCall, this.input.target as readonly Instance[]);
+    route(this.any, this.input.target as readonly Instance[] | InstanceRouter<unknown, unknown>);
     this.stepNow = undefined;
     this.timers.release(this.startedAt);
   }
@@ -115,7 +120,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
   admit(instances: readonly Instance[]): void {
     if (this.phase === FINISHED) return;
     this.phase = RUNNING;
-    const self = this as unknown as AnyCall;
+    const self = this.any;
     try {
       const runs = admit(self, instances);
       if (runs.length === 0) {
@@ -159,7 +164,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
   record(run: InstanceRun, outcome: Outcome<unknown>): void {
     run.outcome = outcome;
     addOutcome(this.responses as Responses<unknown>, outcome);
-    outcomeRecorded(this as unknown as AnyCall, run, outcome);
+    outcomeRecorded(this.any, run, outcome);
   }
 
   /** The deadline. */
@@ -172,7 +177,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
     if (this.phase === FINISHED) return;
     const reason = this.input.signal?.reason;
     this.release(reason ?? REASONS.callerAborted);
-    releaseUnsettled(this as unknown as AnyCall, true);
+    releaseUnsettled(this.any, true);
     // Observers still get the timeline of an aborted call (what ran, for how long).
     this.rejectWith('aborted', new SwitchyardError('ABORTED', `Call to "${this.operation}" was aborted`, { cause: reason }));
   }
@@ -182,7 +187,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
     if (this.phase === FINISHED) return;
     this.release(REASONS.failed);
     // Settled runs already told their breaker; a permit takes exactly one answer.
-    releaseUnsettled(this as unknown as AnyCall, false);
+    releaseUnsettled(this.any, false);
     this.rejectWith('failed', error);
   }
 
@@ -198,7 +203,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
     this.release(by === 'deadline' ? REASONS.deadline : REASONS.finishedEarly);
     // Read only for the report or for instances still running.
     const now = unsettled || this.report !== undefined ? this.clock.now() : 0;
-    const self = this as unknown as AnyCall;
+    const self = this.any;
     endUnsettled(self, by, now);
     let value: R;
     try {
@@ -224,7 +229,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
 
   /** Rejects the call; `on.finish` still sees what ran, so every call is reported exactly once. */
   private rejectWith(by: FanoutReport['finishedBy'], error: unknown): void {
-    callFinished(this as unknown as AnyCall, by, this.report === undefined ? 0 : this.clock.now(), true, error);
+    callFinished(this.any, by, this.report === undefined ? 0 : this.clock.now(), true, error);
     this.reject(error);
   }
 }
