@@ -19,16 +19,15 @@ export {
   type Operation,
   type OperationDefinition,
   type CallContext,
-} from './execute/createFanout.js';
-export { fanOutTo, type FanOutToOptions } from './execute/fanOutTo.js';
+} from './fanout/createFanout.js';
+export { fanOutTo, type FanOutToOptions } from './fanout/fanOutTo.js';
+export type { FanoutOptions, OperationDedupOptions } from './fanout/options.js';
 export {
   DEFAULTS,
-  type FanoutOptions,
   type ExecutionOptions,
   type RetryOptions,
   type HedgeOptions,
   type BudgetOptions,
-  type OperationDedupOptions,
   type ShouldRetry,
   type ShouldRetryState,
 } from './execute/options.js';
@@ -45,7 +44,7 @@ export {
   type BudgetExhaustedState,
   type ProgrammerErrorState,
 } from './execute/hooks.js';
-export type { ContextHooks } from './execute/contextHooks.js';
+export type { ContextHooks } from './fanout/contextHooks.js';
 export type { FanoutReport, InstanceReport, AttemptReport } from './execute/report.js';
 export { createBudget, type Budget, type BudgetSettings } from './execute/budget.js';
 export { createLatencyWindow, type LatencyWindow, type LatencyWindowOptions } from './execute/latencyWindow.js';

@@ -1,6 +1,7 @@
 import type { Clock } from '../_internal/clock.js';
 import type { Instance } from '../router/types.js';
 import type { Store } from '../stores/types.js';
+import type { Admission, Permit } from '../core/permit.js';
 
 /** Where one breaker stands: `closed` calls, `open` skips, `half-open` lets a few probes through. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -98,18 +99,10 @@ export interface BreakerOptions {
   on?: BreakerHooks;
 }
 
-/**
- * One admitted call's ticket. Call exactly one method when the call ends; further calls are
- * ignored. `release()` means the outcome does not count (403, 404, cancelled).
- */
-export interface Permit {
-  success(): void;
-  failure(): void;
-  release(): void;
-}
+export type { Permit } from '../core/permit.js';
 
 /** A registry of circuit breakers, one per instance (or instance and operation). */
-export interface Breakers {
+export interface Breakers extends Admission {
   /**
    * Decides, for one fan-out's instances, which may be called: a permit for each admitted instance,
    * `'circuit-open'` for each skipped one. Open breakers beyond the ejection cap are admitted anyway.

@@ -1,4 +1,4 @@
-import { callEach, callHook } from '../_internal/callHook.js';
+import { callEach } from '../_internal/callHook.js';
 import type { Instance } from '../router/types.js';
 import type { AttemptReport, FanoutReport } from './report.js';
 import type { Outcome, Responses } from './types.js';
@@ -96,15 +96,6 @@ export interface FanoutHooks {
    */
   programmerError?(state: ProgrammerErrorState): void;
   budgetExhausted?(state: BudgetExhaustedState): void;
-}
-
-/** Calls the fanout hook `name` if it is set; what it throws is dropped (see `callHook`). */
-export function emit<K extends keyof FanoutHooks>(
-  hooks: FanoutHooks | undefined,
-  name: K,
-  state: Parameters<NonNullable<FanoutHooks[K]>>[0],
-): void {
-  callHook(hooks?.[name] as ((s: typeof state) => void) | undefined, state);
 }
 
 type HookSet = { [name: string]: ((state: never) => void) | undefined };

@@ -38,3 +38,43 @@ export interface FanoutReport {
   finishedBy: 'all-settled' | 'early-finish' | 'deadline' | 'aborted' | 'failed' | 'no-instances';
   instances: InstanceReport[];
 }
+
+/**
+ * Builds the report of one call from its events. It exists only when someone reads the report
+ * (`runDetailed`, an `on.finish` hook): other calls record no timeline at all.
+ */
+export class ReportRecorder {
+  readonly instances: InstanceReport[] = [];
+
+  constructor(
+    private readonly operation: string,
+    private readonly startedAt: number,
+  ) {}
+
+  /** An instance joined the call; its report starts as not called. */
+  instance(instanceId: string): InstanceReport {
+    const report: InstanceReport = { instanceId, status: 'skipped', attempts: [], cancelled: false };
+    this.instances.push(report);
+    return report;
+  }
+
+  attemptStarted(instance: InstanceReport, attempt: number, hedge: boolean, target: string, startMs: number, retryDelayMs: number | undefined): AttemptReport {
+    const report: AttemptReport = { attempt, hedge, target, startMs, endMs: undefined, result: undefined };
+    if (retryDelayMs !== undefined) report.retryDelayMs = retryDelayMs;
+    instance.attempts.push(report);
+    return report;
+  }
+
+  /** The report of a call that ended `by` at `durationMs`; attempts still open end there too. */
+  close(by: FanoutReport['finishedBy'], durationMs: number): FanoutReport {
+    for (const instance of this.instances) {
+      for (const attempt of instance.attempts) {
+        if (attempt.endMs === undefined) {
+          attempt.endMs = durationMs;
+          attempt.result = by === 'deadline' ? 'timeout' : 'cancelled';
+        }
+      }
+    }
+    return { operation: this.operation, startedAt: this.startedAt, durationMs, finishedBy: by, instances: this.instances };
+  }
+}

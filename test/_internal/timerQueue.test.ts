@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/_internal/clock.js';
-import { createTimerQueue } from '../../src/_internal/timerQueue.js';
+import { createTimerQueue, type Timed } from '../../src/_internal/timerQueue.js';
 
 /** A clock whose wall time can be stepped independently of its (monotonic) timers. */
 function steppableClock() {
@@ -66,6 +66,63 @@ describe('timer queue', () => {
     queue.after(10, () => {});
     queue.clear();
     expect(armed()).toBe(0);
+  });
+});
+
+/** An object entry, as the executor's attempts, runs and calls are. */
+function entry(name: string, fired: string[]): Timed {
+  return { timerAt: 0, timerSlot: -1, timerSeq: 0, onTimer: () => fired.push(name) };
+}
+
+describe('object entries', () => {
+  it('arms one clock timer for everything scheduled while held', () => {
+    const { clock } = steppableClock();
+    let armedTimes = 0;
+    const setTimeoutOf = clock.setTimeout;
+    clock.setTimeout = (callback, ms) => {
+      armedTimes += 1;
+      return setTimeoutOf(callback, ms);
+    };
+    const queue = createTimerQueue(clock);
+    const fired: string[] = [];
+    queue.hold();
+    queue.schedule(entry('deadline', fired), clock.now() + 100);
+    queue.schedule(entry('a', fired), clock.now() + 50);
+    queue.schedule(entry('b', fired), clock.now() + 40);
+    expect(armedTimes).toBe(0);
+    queue.release();
+    expect(armedTimes).toBe(1);
+  });
+
+  it('runs entries due together in the order they were scheduled, skipping cancelled ones', () => {
+    const { clock, step, fireAll, armed } = steppableClock();
+    const queue = createTimerQueue(clock);
+    const fired: string[] = [];
+    const [first, second, third, fourth] = ['first', 'second', 'third', 'fourth'].map((name) => entry(name, fired)) as [Timed, Timed, Timed, Timed];
+    queue.schedule(first, clock.now() + 30);
+    queue.schedule(second, clock.now() + 10);
+    queue.schedule(third, clock.now() + 20);
+    queue.schedule(fourth, clock.now() + 10);
+    queue.cancel(second);
+    step(30);
+    fireAll();
+    expect(fired).toEqual(['first', 'third', 'fourth']);
+    expect(armed()).toBe(0);
+  });
+
+  it('moves an entry scheduled again instead of running it twice', () => {
+    const { clock, step, fireAll } = steppableClock();
+    const queue = createTimerQueue(clock);
+    const fired: string[] = [];
+    const moved = entry('moved', fired);
+    queue.schedule(moved, clock.now() + 10);
+    queue.schedule(moved, clock.now() + 50);
+    step(10);
+    fireAll();
+    expect(fired).toEqual([]);
+    step(40);
+    fireAll();
+    expect(fired).toEqual(['moved']);
   });
 });
 

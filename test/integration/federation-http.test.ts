@@ -6,7 +6,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBreakers } from '../../src/breaker/index.js';
-import { createFanout } from '../../src/execute/createFanout.js';
+import { createFanout } from '../../src/fanout/createFanout.js';
 import { firstSuccess } from '../../src/combine/firstSuccess.js';
 import { httpStatusOf, isSwitchyardError } from '../../src/errors/SwitchyardError.js';
 import { migrate } from '../../src/postgres/migrate.js';

@@ -4,11 +4,11 @@ import { checkInstancesOnce } from '../router/validateInstances.js';
 import type { ResultOf, Strategy } from '../combine/types.js';
 import type { StrategyFor } from './createFanout.js';
 import type { Instance } from '../router/types.js';
-import { createShared, resolveConfig } from './createFanout.js';
-import { execute } from './execution.js';
+import { createShared, resolveConfig } from './config.js';
+import { execute } from '../execute/execute.js';
 import { withCallContext, type ContextHooks } from './contextHooks.js';
-import { executionSchema, type ExecutionOptions } from './options.js';
-import type { Responses, Worker } from './types.js';
+import { executionSchema, type ExecutionOptions } from '../execute/options.js';
+import type { Responses, Worker } from '../execute/types.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 
 /** Options of a standalone `fanOutTo`. */
@@ -58,30 +58,34 @@ export function fanOutTo<T, S extends StrategyFor<T>, Data = undefined, Ctx = un
   worker: Worker<T, Data, Ctx>,
   options: FanOutToOptions<Data, Ctx> & { strategy: S },
 ): Promise<ResultOf<S, T>>;
-export async function fanOutTo<T, R, Data, Ctx>(
+export function fanOutTo<T, R, Data, Ctx>(
   instances: readonly Instance[],
   worker: Worker<T, Data, Ctx>,
   options: FanOutToOptions<Data, Ctx> & { strategy?: Strategy<T, R> } = {},
 ): Promise<R | Responses<T>> {
-  checkInstancesOnce(instances, 'instances', false);
-  parseOptions(fn(), worker, 'worker');
-  parseOptions(optionsSchema, options);
-  if (options.hedge && options.hedge.percentile !== undefined) {
-    throw new SwitchyardError(
-      'INVALID_CONFIG',
-      'Expected `hedge.delayMs` without `hedge.percentile` in fanOutTo: a standalone fanOutTo keeps no latency history between calls, so a percentile would never have samples; use createFanout for adaptive hedging',
-    );
+  // Not async: the executor's promise is returned as is, and a mistake still rejects rather than throws.
+  try {
+    checkInstancesOnce(instances, 'instances', false);
+    parseOptions(fn(), worker, 'worker');
+    parseOptions(optionsSchema, options);
+    if (options.hedge && options.hedge.percentile !== undefined) {
+      throw new SwitchyardError(
+        'INVALID_CONFIG',
+        'Expected `hedge.delayMs` without `hedge.percentile` in fanOutTo: a standalone fanOutTo keeps no latency history between calls, so a percentile would never have samples; use createFanout for adaptive hedging',
+      );
+    }
+    const shared = createShared({ ...options, budget: options.budget ?? false });
+    const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
+    return execute(withCallContext(resolveConfig(shared, options), options.context), {
+      operation: options.operation ?? 'fanOutTo',
+      data: options.data as Data,
+      context: options.context as Ctx,
+      worker,
+      strategy,
+      signal: options.signal,
+      target: instances,
+    });
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const shared = createShared({ ...options, budget: options.budget ?? false });
-  const strategy = options.strategy ?? ({ combine: (responses) => responses } as Strategy<T, R | Responses<T>>);
-  const result = await execute(withCallContext(resolveConfig(shared, options), options.context), {
-    operation: options.operation ?? 'fanOutTo',
-    data: options.data as Data,
-    context: options.context as Ctx,
-    worker,
-    strategy,
-    signal: options.signal,
-    target: instances,
-  });
-  return result.value;
 }

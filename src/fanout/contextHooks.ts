@@ -1,5 +1,5 @@
-import type { ExecutionConfig } from './execution.js';
-import type { FanoutHooks } from './hooks.js';
+import type { ExecutionConfig } from '../execute/execute.js';
+import type { FanoutHooks } from '../execute/hooks.js';
 
 /**
  * A fanout's hooks as its options type them: every state also carries the `context` of the call

@@ -1,6 +1,6 @@
 import { unknownOption } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { executionSchema } from './options.js';
+import { executionSchema } from '../execute/options.js';
 
 const executionKeys = Object.keys(executionSchema.shape);
 const knownKeys = {
@@ -32,4 +32,23 @@ export function checkDeadline(config: { timeoutMs?: number | undefined; deadline
       `Expected \`deadlineMs\` (${config.deadlineMs}) to be >= \`timeoutMs\` (${config.timeoutMs}): the deadline bounds the whole call, so raise \`deadlineMs\` or lower \`timeoutMs\``,
     );
   }
+}
+
+function invalid(field: string, expected: string, got: unknown): SwitchyardError {
+  return new SwitchyardError('INVALID_CONFIG', `Expected \`${field}\` to be ${expected}, got ${got === undefined ? 'undefined' : typeof got}`);
+}
+
+/** Per-call checks, by hand: this runs on every call, where a schema parse would cost more than the fan-out. */
+export function validateCall(input: { operation?: unknown; worker?: unknown; strategy?: unknown; signal?: unknown }, needsStrategy: boolean): void {
+  if (typeof input !== 'object' || input === null) throw invalid('input', 'an object', input);
+  checkCallKeys(input, 'call');
+  if (typeof input.operation !== 'string' || input.operation.length === 0) throw invalid('operation', 'a non-empty string', input.operation);
+  if (typeof input.worker !== 'function') throw invalid('worker', 'a function', input.worker);
+  if (needsStrategy) {
+    const strategy = input.strategy as { combine?: unknown; settle?: unknown } | undefined;
+    if (typeof strategy !== 'object' || strategy === null) throw invalid('strategy', 'a Strategy object', strategy);
+    if (typeof strategy.combine !== 'function') throw invalid('strategy.combine', 'a function', strategy.combine);
+    if (strategy.settle !== undefined && typeof strategy.settle !== 'function') throw invalid('strategy.settle', 'a function', strategy.settle);
+  }
+  if (input.signal !== undefined && !(input.signal instanceof AbortSignal)) throw invalid('signal', 'an AbortSignal', input.signal);
 }
