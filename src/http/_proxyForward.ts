@@ -1,5 +1,7 @@
+import { callHook } from '../_internal/callHook.js';
 import type { Clock } from '../_internal/clock.js';
-import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
+import { createPhaseTimer, type PhaseTimer } from '../_internal/phaseTimer.js';
+import { HOP_BY_HOP, isHeaderName, isHeaderValue, isToken, nominated } from './_headers.js';
 import { validHost } from './_host.js';
 import { isIp, normaliseAddress } from './_ip.js';
 import { joinPath, type Base } from './_path.js';
@@ -18,7 +20,7 @@ export interface ForwardInput {
   proto: string;
   clientAddress: string | undefined;
   body: AsyncIterable<Uint8Array> | null;
-  /** The request as a web `Request`, built only when `onError` reads it. */
+  /** The request as a web `Request`, built only when `on.error` reads it. */
   request(): Request;
 }
 
@@ -31,7 +33,7 @@ export interface ForwardOutput {
   cancel(): void;
 }
 
-/** What `onError` receives. `request` is built on first access. */
+/** What `on.error` receives. `request` is built on first access. */
 export interface ForwardErrorState {
   status: number;
   error?: unknown;
@@ -49,7 +51,7 @@ export interface ForwardConfig {
   isTrusted: (address: string) => boolean;
   /** Headers a client's `Connection` field may not remove. */
   protect: ReadonlySet<string>;
-  onError: ((state: ForwardErrorState) => void) | undefined;
+  on: { error?: ((state: ForwardErrorState) => void) | undefined };
   transport: () => Transport;
 }
 
@@ -112,48 +114,89 @@ function forwardedFor(address: string | undefined): string {
 }
 
 
-function validResponseHeaders(headers: TransportHeaders): boolean {
+/** How the request side treats a header name before any per-request rule. */
+const enum Kind {
+  /** Hop-by-hop, `Host` or `Expect`: never forwarded. */
+  Drop = 1,
+  /** A forwarding header: kept from a trusted peer only. */
+  Forwarding = 2,
+}
+
+const REQUEST_KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
+  ...[...HOP_BY_HOP, ...REQUEST_DROP].map((name) => [name, Kind.Drop] as const),
+  ...FORWARDING.map((name) => [name, Kind.Forwarding] as const),
+]);
+
+/**
+ * The answer's headers without the hop-by-hop ones (and those its `Connection` names), or
+ * undefined when a name or value is not valid HTTP; one pass, checking as it copies.
+ */
+function responseHeaders(headers: TransportHeaders): Record<string, string | string[]> | undefined {
+  const named = nominated(headers.connection);
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const name in headers) {
-    if (!isHeaderName(name)) return false;
     const value = headers[name];
+    if (value === undefined) continue;
+    if (!isHeaderName(name)) return undefined;
     if (typeof value === 'string') {
-      if (!isHeaderValue(value)) return false;
-    } else if (value !== undefined && !value.every(isHeaderValue)) {
-      return false;
+      if (!isHeaderValue(value)) return undefined;
+    } else if (!value.every(isHeaderValue)) {
+      return undefined;
     }
+    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = value;
   }
-  return true;
+  // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is wrong by definition.
+  if (headers['transfer-encoding'] !== undefined) delete out['content-length'];
+  return out;
 }
 
 /**
- * Passes a request body on chunk by chunk (no read-ahead), telling `waitingOn` whom the proxy is
- * waiting for: the client while a read is pending, the upstream once it has a chunk to take or
- * the body has ended. It never ends the client's body early: a Node request destroyed here would
- * take the client's connection, and the answer, with it.
+ * Passes a request body on chunk by chunk (no read-ahead), running the upstream's timer only
+ * while the proxy waits for the upstream: paused while a read from the client is pending, running
+ * once it has a chunk to hand on or the body has ended. It never ends the client's body early: a
+ * Node request destroyed here would take the client's connection, and the answer, with it.
  */
-async function* metered(
-  body: AsyncIterable<Uint8Array>,
-  waitingOn: (party: 'client' | 'upstream') => void,
-): AsyncGenerator<Uint8Array> {
+async function* metered(body: AsyncIterable<Uint8Array>, timer: PhaseTimer): AsyncGenerator<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   for (;;) {
-    waitingOn('client');
+    timer.pause();
     const chunk = await iterator.next();
-    waitingOn('upstream');
+    timer.run();
     if (chunk.done) return;
     yield chunk.value;
   }
 }
 
+/** Remembers the last answer of a pure check of one string: clients on one connection repeat themselves. */
+function lastOf<T>(check: (value: string) => T): (value: string) => T {
+  let last: string | undefined;
+  let answer: T;
+  return (value) => {
+    if (value !== last) {
+      answer = check(value);
+      last = value;
+    }
+    return answer;
+  };
+}
+
 /** Builds the forwarding step of a proxy; see `createProxy` for the rules it applies. */
 export function createForward(config: ForwardConfig): Forward {
-  const { base, name, timeoutMs, forwarded, maxHeaderBytes, clock, isTrusted, protect, onError } = config;
+  const { base, name, timeoutMs, forwarded, maxHeaderBytes, clock, protect, on } = config;
   const errorBody = (status: number) => JSON.stringify({ error: MESSAGES[status], target: name });
+  // Checks of the peer address and Host, which repeat on every request of a connection.
+  const clientOf = lastOf((raw) => {
+    const address = normaliseAddress(raw);
+    return isIp(address) ? address : undefined;
+  });
+  const isTrusted = lastOf(config.isTrusted);
+  const hostOf = lastOf(validHost);
 
   const fail = (status: number, input: ForwardInput, error?: unknown, url?: string): ForwardOutput => {
-    if (onError !== undefined) {
+    if (on.error !== undefined) {
       let request: Request | undefined;
-      const state = {
+      callHook(on.error, {
         status,
         ...(error === undefined ? {} : { error }),
         ...(url === undefined ? {} : { url }),
@@ -161,12 +204,7 @@ export function createForward(config: ForwardConfig): Forward {
           request ??= input.request();
           return request;
         },
-      };
-      try {
-        onError(state);
-      } catch {
-        // A logging hook must not change the answer.
-      }
+      });
     }
     return {
       status,
@@ -176,18 +214,36 @@ export function createForward(config: ForwardConfig): Forward {
     };
   };
 
-  const outgoingHeaders = (input: ForwardInput, client: string | undefined, hasBody: boolean) => {
+  /**
+   * The headers to send, built in one pass over the client's: sizes them, checks every name and
+   * value, and leaves out hop-by-hop headers, those `Connection` names (unless protected) and,
+   * from an untrusted peer, the forwarding ones. A number is the status to refuse with instead.
+   */
+  const outgoingHeaders = (input: ForwardInput, client: string | undefined, hasBody: boolean): Record<string, string> | number => {
     const incoming = input.headers;
     const trusted = client !== undefined && isTrusted(client);
-    const headers = withoutHopByHop(incoming, REQUEST_DROP, protect);
+    const named = nominated(incoming.connection);
+    const headers = Object.create(null) as Record<string, string>;
+    let bytes = 0;
+    let valid = true;
+    for (const key in incoming) {
+      const value = incoming[key]!;
+      bytes += key.length + value.length + 4;
+      if (!isHeaderName(key) || !isHeaderValue(value)) valid = false;
+      const kind = REQUEST_KINDS.get(key);
+      if (kind === Kind.Drop || (kind === Kind.Forwarding && !trusted)) continue;
+      if (named.has(key) && !protect.has(key)) continue;
+      headers[key] = value;
+    }
+    if (bytes > maxHeaderBytes) return 431;
+    if (!valid) return 400;
     // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is wrong by definition and a proxy must
     // remove it; without a body there is nothing for it to describe.
     if (!hasBody || incoming['transfer-encoding'] !== undefined) delete headers['content-length'];
     // A crafted Host is left out rather than forwarded: upstreams build links and redirects from
     // it. No Host (HTTP/1.0) means no forwarded host: nothing is invented.
-    const host = validHost(input.host);
+    const host = input.host === undefined ? undefined : hostOf(input.host);
     const proto = input.proto;
-    if (!trusted) for (const key of FORWARDING) delete headers[key];
     const prior = (key: string) => (trusted ? incoming[key] : undefined);
 
     const priorFor = prior('x-forwarded-for');
@@ -207,12 +263,11 @@ export function createForward(config: ForwardConfig): Forward {
   const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
     const status = upstream.status;
     // RFC 9110 §15.6.3: an answer the proxy cannot pass on as a valid HTTP response is a 502.
-    if (!Number.isInteger(status) || status < 200 || status > 599 || !validResponseHeaders(upstream.headers)) {
+    const headers = Number.isInteger(status) && status >= 200 && status <= 599 ? responseHeaders(upstream.headers) : undefined;
+    if (headers === undefined) {
       upstream.cancel();
       return fail(502, input, new Error(`Invalid upstream response (status ${status})`), href);
     }
-    const headers = withoutHopByHop(upstream.headers);
-    if (upstream.headers['transfer-encoding'] !== undefined) delete headers['content-length'];
     // 204, 205 and 304 never have content (RFC 9110 §15.3.5, §15.3.6, §15.4.5); a Content-Length
     // copied from the upstream would make a keep-alive client wait for bytes that never come.
     // For 205 the RFC's own way to say so is `Content-Length: 0`. A HEAD answer keeps its
@@ -231,15 +286,11 @@ export function createForward(config: ForwardConfig): Forward {
     const url = joinPath(base, input.path);
     if (url === undefined) return fail(400, input);
     const href = url.href;
-    if (headerBytes(input.headers) > maxHeaderBytes) return fail(431, input, undefined, href);
-    for (const key in input.headers) {
-      if (!isHeaderName(key) || !isHeaderValue(input.headers[key]!)) return fail(400, input, undefined, href);
-    }
-    const address = input.clientAddress === undefined ? undefined : normaliseAddress(input.clientAddress);
-    const client = address !== undefined && isIp(address) ? address : undefined;
+    const client = input.clientAddress === undefined ? undefined : clientOf(input.clientAddress);
     const method = input.method;
     const hasBody = input.body !== null && method !== 'GET' && method !== 'HEAD';
     const headers = outgoingHeaders(input, client, hasBody);
+    if (typeof headers === 'number') return fail(headers, input, undefined, href);
 
     const signal = controller.signal;
     if (signal.aborted) return fail(499, input, signal.reason, href);
@@ -247,21 +298,11 @@ export function createForward(config: ForwardConfig): Forward {
     // connecting, taking the next chunk of the upload, and from the upload's end to the headers.
     // Waiting for a slow client to send its body is not the upstream's delay.
     let timedOut = false;
-    let answered = false;
-    let timer: unknown;
-    const onTimeout = () => {
+    const timer = createPhaseTimer(clock, timeoutMs, () => {
       timedOut = true;
       controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
-    };
-    const stopTimer = () => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-    };
-    const waitingOn = (party: 'client' | 'upstream') => {
-      stopTimer();
-      if (party === 'upstream' && !answered) timer = clock.setTimeout(onTimeout, timeoutMs);
-    };
-    waitingOn('upstream');
+    });
+    timer.run();
 
     let upstream: TransportResponse;
     try {
@@ -269,19 +310,17 @@ export function createForward(config: ForwardConfig): Forward {
         url,
         method,
         headers,
-        body: hasBody ? metered(input.body!, waitingOn) : null,
+        body: hasBody ? metered(input.body!, timer) : null,
         signal,
       });
     } catch (error) {
-      answered = true;
-      stopTimer();
+      timer.stop();
       if (timedOut) return fail(504, input, error, href);
       if (signal.aborted) return fail(499, input, error, href);
       // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
       return fail(error instanceof TypeError ? 502 : 500, input, error, href);
     }
-    answered = true;
-    stopTimer();
+    timer.stop();
     try {
       return answer(upstream, input, href);
     } catch (error) {

@@ -7,6 +7,7 @@ export {
   type ProxyOptions,
   type ProxyHandleInit,
   type ProxyErrorState,
+  type ProxyHooks,
   type TrustProxy,
 } from './createProxy.js';
 export {

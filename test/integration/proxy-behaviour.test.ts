@@ -28,13 +28,28 @@ describe('upstream failures', () => {
   it('answers 502 with the generic body when the target refuses connections', async () => {
     const port = await refusedPort();
     const errors: ProxyErrorState[] = [];
-    const proxy = createProxy({ target: `http://127.0.0.1:${port}/base`, name: 'users', onError: (state) => errors.push(state) });
+    const proxy = createProxy({ target: `http://127.0.0.1:${port}/base`, name: 'users', on: { error: (state) => void errors.push(state) } });
     const response = await proxy.handle(new Request('http://front.example/x'));
     expect(response.status).toBe(502);
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({ error: 'Upstream unreachable', target: 'users' });
     expect(text).not.toContain(String(port));
     expect(errors.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/base/x`]);
+  });
+
+  it('answers the same 502 when the error hook throws', async () => {
+    const port = await refusedPort();
+    const proxy = createProxy({
+      target: `http://127.0.0.1:${port}`,
+      name: 'users',
+      on: {
+        error: () => {
+          throw new Error('logger down');
+        },
+      },
+    });
+    const response = await proxy.handle(new Request('http://front.example/x'));
+    expect([response.status, await response.json()]).toEqual([502, { error: 'Upstream unreachable', target: 'users' }]);
   });
 
   it('answers 504 when the upstream does not answer within timeoutMs and closes the upstream socket', async () => {
