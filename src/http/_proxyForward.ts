@@ -5,6 +5,7 @@ import { HOP_BY_HOP, isHeaderName, isHeaderValue, isToken, nominated } from './_
 import { validHost } from './_host.js';
 import { isIp, normaliseAddress } from './_ip.js';
 import { joinPath, type Base } from './_path.js';
+import { streamOf, type BodySink } from './transport/_stream.js';
 import type { Transport, TransportHeaders, TransportResponse } from './transport/types.js';
 
 /** One client request, in the shape both the web and the Node front ends can produce cheaply. */
@@ -56,10 +57,24 @@ export interface ForwardConfig {
 }
 
 /**
+ * Writes the answer's status and headers and returns where its body goes (a Node response). When
+ * `empty`, the answer has no body to pass on (204, 205, 304, HEAD): whatever the upstream still
+ * sends goes to a sink that drops it.
+ */
+export type ForwardSink = (head: { status: number; headers: Record<string, string | string[]>; empty: boolean }) => BodySink;
+
+/**
  * Forwards one request. The caller owns `controller` and aborts it when its client goes away; the
  * proxy's timeout aborts it too. Never rejects.
+ *
+ * With a `sink`, on a transport that can stream (undici's), the upstream's answer is written into
+ * it as it arrives and the promise resolves with `null` once it is finished; an error answer of
+ * the proxy's own (or any answer, on other transports) is still returned for the caller to write.
  */
-export type Forward = (input: ForwardInput, controller: AbortController) => Promise<ForwardOutput>;
+export interface Forward {
+  (input: ForwardInput, controller: AbortController): Promise<ForwardOutput>;
+  (input: ForwardInput, controller: AbortController, sink: ForwardSink): Promise<ForwardOutput | null>;
+}
 
 const MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -103,6 +118,13 @@ export const FORWARDING: readonly string[] = [
 ];
 
 const NOOP = () => {};
+
+/** An upstream answer that is not valid HTTP (RFC 9110 §15.6.3), answered with 502. */
+class InvalidAnswer extends Error {}
+
+function invalidAnswer(status: number): InvalidAnswer {
+  return new InvalidAnswer(`Invalid upstream response (status ${status})`);
+}
 
 function quoteIfNeeded(value: string): string {
   return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
@@ -260,14 +282,14 @@ export function createForward(config: ForwardConfig): Forward {
     return headers;
   };
 
-  const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
-    const status = upstream.status;
-    // RFC 9110 §15.6.3: an answer the proxy cannot pass on as a valid HTTP response is a 502.
-    const headers = Number.isInteger(status) && status >= 200 && status <= 599 ? responseHeaders(upstream.headers) : undefined;
-    if (headers === undefined) {
-      upstream.cancel();
-      return fail(502, input, new Error(`Invalid upstream response (status ${status})`), href);
-    }
+  /**
+   * The status and headers to pass on, or undefined when the answer is not valid HTTP
+   * (RFC 9110 §15.6.3: a proxy that cannot pass an answer on answers 502); `empty` when its body
+   * must not be passed on.
+   */
+  const head = (status: number, upstreamHeaders: TransportHeaders, method: string) => {
+    const headers = Number.isInteger(status) && status >= 200 && status <= 599 ? responseHeaders(upstreamHeaders) : undefined;
+    if (headers === undefined) return undefined;
     // 204, 205 and 304 never have content (RFC 9110 §15.3.5, §15.3.6, §15.4.5); a Content-Length
     // copied from the upstream would make a keep-alive client wait for bytes that never come.
     // For 205 the RFC's own way to say so is `Content-Length: 0`. A HEAD answer keeps its
@@ -275,14 +297,31 @@ export function createForward(config: ForwardConfig): Forward {
     const nullStatus = status === 204 || status === 205 || status === 304;
     if (nullStatus) delete headers['content-length'];
     if (status === 205) headers['content-length'] = '0';
-    if (nullStatus || input.method === 'HEAD') {
-      upstream.cancel();
-      return { status, headers, body: null, cancel: NOOP };
-    }
-    return { status, headers, body: upstream.body, cancel: upstream.cancel };
+    return { status, headers, empty: nullStatus || method === 'HEAD' };
   };
 
-  return async (input, controller) => {
+  const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
+    const checked = head(upstream.status, upstream.headers, input.method);
+    if (checked === undefined) {
+      upstream.cancel();
+      return fail(502, input, invalidAnswer(upstream.status), href);
+    }
+    if (checked.empty) {
+      upstream.cancel();
+      return { status: checked.status, headers: checked.headers, body: null, cancel: NOOP };
+    }
+    return { status: checked.status, headers: checked.headers, body: upstream.body, cancel: upstream.cancel };
+  };
+
+  /** What a failure before the answer's headers means for the client. */
+  const failed = (error: unknown, timedOut: boolean, signal: AbortSignal, input: ForwardInput, href: string): ForwardOutput => {
+    if (timedOut) return fail(504, input, error, href);
+    if (signal.aborted) return fail(499, input, error, href);
+    // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
+    return fail(error instanceof TypeError ? 502 : 500, input, error, href);
+  };
+
+  const forward = async (input: ForwardInput, controller: AbortController, sink?: ForwardSink): Promise<ForwardOutput | null> => {
     const url = joinPath(base, input.path);
     if (url === undefined) return fail(400, input);
     const href = url.href;
@@ -303,22 +342,37 @@ export function createForward(config: ForwardConfig): Forward {
       controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
     });
     timer.run();
+    const transport = config.transport();
+    const request = { url, method, headers, body: hasBody ? metered(input.body!, timer) : null, signal };
+
+    const send = sink === undefined ? undefined : streamOf(transport);
+    if (send !== undefined) {
+      let answered = false;
+      try {
+        await send(request, (upstream) => {
+          timer.stop();
+          const checked = head(upstream.status, upstream.headers, method);
+          if (checked === undefined) throw invalidAnswer(upstream.status);
+          const body = sink!(checked);
+          answered = true;
+          return body;
+        });
+      } catch (error) {
+        timer.stop();
+        // After the headers, the transport has destroyed the sink: the client sees the cut.
+        if (answered) return null;
+        if (error instanceof InvalidAnswer) return fail(502, input, error, href);
+        return failed(error, timedOut, signal, input, href);
+      }
+      return null;
+    }
 
     let upstream: TransportResponse;
     try {
-      upstream = await config.transport().request({
-        url,
-        method,
-        headers,
-        body: hasBody ? metered(input.body!, timer) : null,
-        signal,
-      });
+      upstream = await transport.request(request);
     } catch (error) {
       timer.stop();
-      if (timedOut) return fail(504, input, error, href);
-      if (signal.aborted) return fail(499, input, error, href);
-      // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
-      return fail(error instanceof TypeError ? 502 : 500, input, error, href);
+      return failed(error, timedOut, signal, input, href);
     }
     timer.stop();
     try {
@@ -328,6 +382,7 @@ export function createForward(config: ForwardConfig): Forward {
       return fail(500, input, error, href);
     }
   };
+  return forward as Forward;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { validHost } from '../http/_host.js';
 import { markInventedHost } from '../http/_invented.js';
 import { normaliseAddress } from '../http/_ip.js';
-import { forwardOf, type Forward, type ForwardOutput } from '../http/_proxyForward.js';
+import { forwardOf, type Forward, type ForwardOutput, type ForwardSink } from '../http/_proxyForward.js';
 import type { Proxy } from '../http/createProxy.js';
 
 /**
@@ -302,6 +302,23 @@ function clientGone(): DOMException {
   return new DOMException('The client went away', 'AbortError');
 }
 
+/**
+ * Writes the answer's status and headers and hands `res` to the transport for the body. When the
+ * client is still uploading (the upstream answered early), the answer says `Connection: close`
+ * and Node closes the connection after it: the rest of the upload will never be read.
+ */
+function sinkOf(req: IncomingMessage, res: ServerResponse): ForwardSink {
+  return ({ status, headers, empty }) => {
+    if (res.destroyed || res.writableEnded) throw clientGone();
+    if (!req.complete) headers.connection = 'close';
+    // One call with the whole record: Node then stores it as is instead of header by header.
+    res.writeHead(status, headers);
+    if (!empty) return res;
+    res.end();
+    return new Writable({ write: (_chunk, _encoding, done) => done() });
+  };
+}
+
 /** The Node handler over a proxy's forwarding step: no web Request/Response in between. */
 function forwardingHandler(
   forward: Forward,
@@ -317,6 +334,7 @@ function forwardingHandler(
       const method = (req.method ?? 'GET').toUpperCase();
       const headers = headersOf(req);
       const address = clientAddress(req);
+      // On the undici transport the answer streams straight into `res` (null when it did).
       const output = await forward(
         {
           method,
@@ -329,8 +347,10 @@ function forwardingHandler(
           request: () => describe(req),
         },
         controller,
+        sinkOf(req, res),
       );
-      await writeOutput(req, res, output);
+      if (output !== null) await writeOutput(req, res, output);
+      else if (!res.writableFinished && !res.destroyed) await eventOrClose(res, 'finish');
     } finally {
       res.off('close', onClose);
     }
