@@ -117,8 +117,11 @@ function webHeadersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-function urlOf(req: IncomingMessage): URL {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+function isEncrypted(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
+}
+
+function urlOf(req: IncomingMessage, encrypted = isEncrypted(req)): URL {
   // The path is set on a URL whose authority is already fixed, never joined into it as text: a
   // Host such as `a/admin?x=` must not become part of the path.
   const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
@@ -222,13 +225,17 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** The client's request as a web `Request` without its body, for the proxy's `on.error`. */
-function describe(req: IncomingMessage): Request {
+/**
+ * The client's request as a web `Request` without its body, for the proxy's `on.error`. Whether
+ * the connection is TLS is read beforehand: a request body that undici gave up on has been
+ * detached from its socket by the time the hook reads this.
+ */
+function describe(req: IncomingMessage, encrypted: boolean): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
-    return new Request(urlOf(req), { method, headers: webHeadersOf(req) });
+    return new Request(urlOf(req, encrypted), { method, headers: webHeadersOf(req) });
   } catch {
-    return new Request(urlOf(req), { method });
+    return new Request(urlOf(req, encrypted), { method });
   }
 }
 
@@ -334,6 +341,7 @@ function forwardingHandler(
       const method = (req.method ?? 'GET').toUpperCase();
       const headers = headersOf(req);
       const address = clientAddress(req);
+      const encrypted = isEncrypted(req);
       // On the undici transport the answer streams straight into `res` (null when it did).
       const output = await forward(
         {
@@ -341,10 +349,10 @@ function forwardingHandler(
           path: options.path === undefined ? req.url ?? '/' : options.path(req),
           headers,
           host: headers.host,
-          proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+          proto: encrypted ? 'https' : 'http',
           clientAddress: address,
           body: method === 'GET' || method === 'HEAD' ? null : req,
-          request: () => describe(req),
+          request: () => describe(req, encrypted),
         },
         controller,
         sinkOf(req, res),

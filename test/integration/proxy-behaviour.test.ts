@@ -37,6 +37,17 @@ describe('upstream failures', () => {
     expect(errors.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/base/x`]);
   });
 
+  it("gives the error hook the client's request for an upload the refused upstream never took", async () => {
+    const port = await refusedPort();
+    const seen: string[] = [];
+    const handler = toNodeHandler(
+      createProxy({ target: `http://127.0.0.1:${port}`, on: { error: (state) => void seen.push(`${state.request.method} ${new URL(state.request.url).pathname}`) } }),
+    );
+    const front = await track(listen(handler));
+    const response = await slowUpload(front.port, ['hello'], 0, { sized: true });
+    expect([response.status, seen]).toEqual([502, ['POST /upload']]);
+  });
+
   it('answers the same 502 when the error hook throws', async () => {
     const port = await refusedPort();
     const proxy = createProxy({
