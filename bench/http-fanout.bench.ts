@@ -1,14 +1,16 @@
 /**
  * A BFF fan-out over HTTP: each call asks 3 upstreams for ~1 KB of JSON and merges the answers.
- * switchyard (`createFanout` + `httpWorker` + `mergeAll`, imported as `switchyard/http` so Node
- * picks the undici transport as users get it) against the same fan-out written by hand as
+ * switchyard (`createFanout` + `httpWorker` + `mergeAll`, loaded from dist/ by the package's
+ * export conditions, so Node gets the undici transport as users do) against the same fan-out written by hand as
  * `Promise.allSettled` over global `fetch` and over `undici.request`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { createFanout, mergeAll, staticRouter } from 'switchyard';
-import { httpWorker } from 'switchyard/http';
+import { fromDist } from './_support/dist.js';
+
+const { createFanout, mergeAll, staticRouter } = await fromDist<typeof import('switchyard')>('.');
+const { httpWorker } = await fromDist<typeof import('switchyard/http')>('./http');
 
 const UPSTREAMS = 3;
 const CALLS = 3_000;
@@ -115,7 +117,7 @@ export default async function bench(): Promise<string> {
   return [
     '## HTTP fan-out: switchyard vs hand-written allSettled',
     '',
-    `${CALLS} calls per round at concurrency ${CONCURRENCY}, each asking ${UPSTREAMS} node:http upstreams on loopback for ~1 KB of JSON and merging the arrays; median of ${ROUNDS} rounds with the contenders alternated. switchyard is \`createFanout\` (defaults: 5 s attempt timeout, 10 s deadline) + \`httpWorker\` + \`mergeAll\` from \`switchyard/http\` as Node resolves it (undici transport); the hand-written versions have no timeout, deadline or classification.`,
+    `${CALLS} calls per round at concurrency ${CONCURRENCY}, each asking ${UPSTREAMS} node:http upstreams on loopback for ~1 KB of JSON and merging the arrays; median of ${ROUNDS} rounds with the contenders alternated. switchyard is \`createFanout\` (defaults: 5 s attempt timeout, 10 s deadline) + \`httpWorker\` + \`mergeAll\` from \`switchyard/http\` as Node resolves it (undici transport, loaded from dist/); the hand-written versions have no timeout, deadline or classification.`,
     '',
     '| contender | calls/s | p50 ms | p99 ms | switchyard calls/s ÷ this |',
     '|---|---:|---:|---:|---:|',

@@ -2,8 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
-import { createProxy } from 'switchyard/http';
-import { toNodeHandler } from 'switchyard/node';
+import { createProxyServer } from 'http-proxy-3';
+import { fromDist } from './_support/dist.js';
+
+const { createProxy } = await fromDist<typeof import('switchyard/http')>('./http');
+const { toNodeHandler } = await fromDist<typeof import('switchyard/node')>('./node');
 
 const ROUNDS = 5;
 const MIB = Buffer.alloc(1024 * 1024, 'x');
@@ -93,9 +96,26 @@ function barePipe(upstreamPort: number): http.Server {
 }
 
 /**
+ * http-proxy-3 (the maintained rewrite of http-proxy) on node:http, with a keep-alive Agent like
+ * the bare pipe's; its errors become a 502 or a destroyed response, as an application would do.
+ */
+function httpProxy3(target: string): http.Server {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  const proxy = createProxyServer({ target, agent });
+  proxy.on('error', (_error, _req, res) => {
+    if (!(res instanceof http.ServerResponse)) return void res.destroy();
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(502).end();
+  });
+  const server = http.createServer((req, res) => void proxy.web(req, res));
+  server.on('close', () => agent.destroy());
+  return server;
+}
+
+/**
  * Proxy throughput on loopback: switchyard's `createProxy` behind node:http (`switchyard/http` as
- * Node resolves it: the undici transport) against fastify with @fastify/reply-from and a bare
- * node:http pipe, all forwarding to the same upstream, in one run with the contenders alternated.
+ * Node resolves it: the undici transport, loaded from dist/) against fastify with
+ * @fastify/reply-from, http-proxy-3 and a bare node:http pipe, all forwarding to the same upstream, in one run with the contenders alternated.
  */
 export default async function (): Promise<string> {
   const upstream = http.createServer((req, res) => {
@@ -120,12 +140,16 @@ export default async function (): Promise<string> {
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   const fastifyPort = (fastify.server.address() as AddressInfo).port;
 
+  const hp3 = httpProxy3(target);
+  const hp3Port = await listen(hp3);
+
   const pipe = barePipe(upstreamPort);
   const pipePort = await listen(pipe);
 
   const contenders = [
     ['switchyard', oursPort],
     ['reply-from', fastifyPort],
+    ['http-proxy-3', hp3Port],
     ['node:http pipe', pipePort],
   ] as const;
   type Stats = { rps: number[]; p50: number[]; p99: number[] };
@@ -165,6 +189,7 @@ export default async function (): Promise<string> {
   } finally {
     await fastify.close();
     await close(ours);
+    await close(hp3);
     await close(pipe);
     await close(upstream);
   }
@@ -172,7 +197,7 @@ export default async function (): Promise<string> {
   return [
     '## Proxy throughput (loopback)',
     '',
-    `Median of ${ROUNDS} rounds with the contenders alternated; keep-alive clients; every proxy forwards to the same node:http upstream, which reads the body and answers 11 bytes of JSON, in one process. switchyard is \`toNodeHandler(createProxy())\` on node:http with the undici transport; reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; the bare pipe has no checks at all.`,
+    `Median of ${ROUNDS} rounds with the contenders alternated; keep-alive clients; every proxy forwards to the same node:http upstream, which reads the body and answers 11 bytes of JSON, in one process. switchyard is \`toNodeHandler(createProxy())\` on node:http, loaded from dist/ as Node resolves it (the undici transport), with every check of [createProxy](./proxy.md) on: path refusal, header validation, hop-by-hop stripping, \`X-Forwarded-*\`, the 504 timer. reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; http-proxy-3 is its \`web()\` on node:http with a keep-alive Agent; the bare pipe is node:http \`request\` + \`pipe\` with no checks at all. Ratios above 1× in the requests/s column (below 1× for p99) mean switchyard is faster.`,
     '',
     ...sections,
   ].join('\n');

@@ -33,7 +33,7 @@ export function isToken(value: string): boolean {
 const EMPTY_SET: ReadonlySet<string> = new Set();
 
 /** The header names a `Connection` field nominates, lower-cased. */
-function nominated(connection: string | readonly string[] | undefined): ReadonlySet<string> {
+export function nominated(connection: string | readonly string[] | undefined): ReadonlySet<string> {
   if (connection === undefined) return EMPTY_SET;
   // The usual values name no header that is not already hop-by-hop: skip building a set.
   if (typeof connection === 'string' && /^\s*(?:keep-alive|close)\s*$/i.test(connection)) return EMPTY_SET;
@@ -45,35 +45,6 @@ function nominated(connection: string | readonly string[] | undefined): Readonly
     }
   }
   return named;
-}
-
-/**
- * Copies header fields without the hop-by-hop ones and without every field that `Connection`
- * names (RFC 9110 §7.6.1), except the `protect`ed ones: a client's `Connection: x-forwarded-for`
- * must not strip what a trusted proxy in front added.
- */
-export function withoutHopByHop<V extends string | string[]>(
-  headers: Readonly<Record<string, V | undefined>>,
-  alsoDrop: ReadonlySet<string> = EMPTY_SET,
-  protect: ReadonlySet<string> = EMPTY_SET,
-): Record<string, V> {
-  const named = nominated(headers.connection as string | string[] | undefined);
-  const out = Object.create(null) as Record<string, V>;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || alsoDrop.has(name)) continue;
-    if (named.has(name) && !protect.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-
-/** Approximate wire size of a header block: `name: value\r\n` per field. */
-export function headerBytes(headers: Readonly<Record<string, string>>): number {
-  let total = 0;
-  for (const name in headers) total += name.length + headers[name]!.length + 4;
-  return total;
 }
 
 /** A `Headers` object as a plain record of lower-case names (repeated fields already combined). */

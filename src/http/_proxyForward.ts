@@ -1,8 +1,11 @@
+import { callHook } from '../_internal/callHook.js';
 import type { Clock } from '../_internal/clock.js';
-import { headerBytes, isHeaderName, isHeaderValue, isToken, withoutHopByHop } from './_headers.js';
+import { createPhaseTimer, type PhaseTimer } from '../_internal/phaseTimer.js';
+import { HOP_BY_HOP, isHeaderName, isHeaderValue, isToken, nominated } from './_headers.js';
 import { validHost } from './_host.js';
 import { isIp, normaliseAddress } from './_ip.js';
 import { joinPath, type Base } from './_path.js';
+import { streamOf, type BodySink } from './transport/_stream.js';
 import type { Transport, TransportHeaders, TransportResponse } from './transport/types.js';
 
 /** One client request, in the shape both the web and the Node front ends can produce cheaply. */
@@ -18,7 +21,7 @@ export interface ForwardInput {
   proto: string;
   clientAddress: string | undefined;
   body: AsyncIterable<Uint8Array> | null;
-  /** The request as a web `Request`, built only when `onError` reads it. */
+  /** The request as a web `Request`, built only when `on.error` reads it. */
   request(): Request;
 }
 
@@ -31,7 +34,7 @@ export interface ForwardOutput {
   cancel(): void;
 }
 
-/** What `onError` receives. `request` is built on first access. */
+/** What `on.error` receives. `request` is built on first access. */
 export interface ForwardErrorState {
   status: number;
   error?: unknown;
@@ -49,15 +52,29 @@ export interface ForwardConfig {
   isTrusted: (address: string) => boolean;
   /** Headers a client's `Connection` field may not remove. */
   protect: ReadonlySet<string>;
-  onError: ((state: ForwardErrorState) => void) | undefined;
+  on: { error?: ((state: ForwardErrorState) => void) | undefined };
   transport: () => Transport;
 }
 
 /**
+ * Writes the answer's status and headers and returns where its body goes (a Node response). When
+ * `empty`, the answer has no body to pass on (204, 205, 304, HEAD): whatever the upstream still
+ * sends goes to a sink that drops it.
+ */
+export type ForwardSink = (head: { status: number; headers: Record<string, string | string[]>; empty: boolean }) => BodySink;
+
+/**
  * Forwards one request. The caller owns `controller` and aborts it when its client goes away; the
  * proxy's timeout aborts it too. Never rejects.
+ *
+ * With a `sink`, on a transport that can stream (undici's), the upstream's answer is written into
+ * it as it arrives and the promise resolves with `null` once it is finished; an error answer of
+ * the proxy's own (or any answer, on other transports) is still returned for the caller to write.
  */
-export type Forward = (input: ForwardInput, controller: AbortController) => Promise<ForwardOutput>;
+export interface Forward {
+  (input: ForwardInput, controller: AbortController): Promise<ForwardOutput>;
+  (input: ForwardInput, controller: AbortController, sink: ForwardSink): Promise<ForwardOutput | null>;
+}
 
 const MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -102,6 +119,13 @@ export const FORWARDING: readonly string[] = [
 
 const NOOP = () => {};
 
+/** An upstream answer that is not valid HTTP (RFC 9110 §15.6.3), answered with 502. */
+class InvalidAnswer extends Error {}
+
+function invalidAnswer(status: number): InvalidAnswer {
+  return new InvalidAnswer(`Invalid upstream response (status ${status})`);
+}
+
 function quoteIfNeeded(value: string): string {
   return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
@@ -112,48 +136,121 @@ function forwardedFor(address: string | undefined): string {
 }
 
 
-function validResponseHeaders(headers: TransportHeaders): boolean {
+/** How the request side treats a header name before any per-request rule. */
+const enum Kind {
+  /** Hop-by-hop, `Host` or `Expect`: never forwarded. */
+  Drop = 1,
+  /** A forwarding header: kept from a trusted peer only. */
+  Forwarding = 2,
+}
+
+const REQUEST_KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
+  ...[...HOP_BY_HOP, ...REQUEST_DROP].map((name) => [name, Kind.Drop] as const),
+  ...FORWARDING.map((name) => [name, Kind.Forwarding] as const),
+]);
+
+/**
+ * The answer's headers without the hop-by-hop ones (and those its `Connection` names), or
+ * undefined when a name or value is not valid HTTP; one pass, checking as it copies.
+ */
+function responseHeaders(headers: TransportHeaders): Record<string, string | string[]> | undefined {
+  const named = nominated(headers.connection);
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const name in headers) {
-    if (!isHeaderName(name)) return false;
     const value = headers[name];
+    if (value === undefined) continue;
+    if (!isHeaderName(name)) return undefined;
     if (typeof value === 'string') {
-      if (!isHeaderValue(value)) return false;
-    } else if (value !== undefined && !value.every(isHeaderValue)) {
-      return false;
+      if (!isHeaderValue(value)) return undefined;
+    } else if (!value.every(isHeaderValue)) {
+      return undefined;
     }
+    if (HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = value;
   }
-  return true;
+  // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is wrong by definition.
+  if (headers['transfer-encoding'] !== undefined) delete out['content-length'];
+  return out;
 }
 
 /**
- * Passes a request body on chunk by chunk (no read-ahead), telling `waitingOn` whom the proxy is
- * waiting for: the client while a read is pending, the upstream once it has a chunk to take or
- * the body has ended. It never ends the client's body early: a Node request destroyed here would
- * take the client's connection, and the answer, with it.
+ * Passes a request body on chunk by chunk (no read-ahead), running the upstream's timer only
+ * while the proxy waits for the upstream: paused while a read from the client is pending, running
+ * once it has a chunk to hand on or the body has ended. It never ends the client's body early: a
+ * Node request destroyed here would take the client's connection, and the answer, with it.
  */
-async function* metered(
-  body: AsyncIterable<Uint8Array>,
-  waitingOn: (party: 'client' | 'upstream') => void,
-): AsyncGenerator<Uint8Array> {
+async function* metered(body: AsyncIterable<Uint8Array>, timer: PhaseTimer): AsyncGenerator<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   for (;;) {
-    waitingOn('client');
+    timer.pause();
     const chunk = await iterator.next();
-    waitingOn('upstream');
+    timer.run();
     if (chunk.done) return;
     yield chunk.value;
   }
 }
 
+/** The events of a Node `Readable` (an `IncomingMessage`) that tell whom the proxy waits for. */
+interface NodeBody {
+  on(event: 'pause' | 'resume' | 'end', listener: () => void): unknown;
+  off(event: 'pause' | 'resume' | 'end', listener: () => void): unknown;
+  pipe(...args: never[]): unknown;
+}
+
+function isNodeBody(body: AsyncIterable<Uint8Array>): body is AsyncIterable<Uint8Array> & NodeBody {
+  const candidate = body as Partial<NodeBody>;
+  return typeof candidate.on === 'function' && typeof candidate.off === 'function' && typeof candidate.pipe === 'function';
+}
+
+/**
+ * Runs the timer while a Node request body handed to undici as is waits on the upstream: undici
+ * reads it in flowing mode and pauses it when the upstream's socket is full, so `resume` means
+ * the proxy waits for the client and `pause` or `end` that it waits for the upstream. Cheaper
+ * than `metered`: no async iterator (whose `read()` joins buffered chunks into copies) and no
+ * generator step per chunk. Returns the function that stops watching.
+ */
+function meterNodeBody(body: NodeBody, timer: PhaseTimer): () => void {
+  const client = () => timer.pause();
+  const upstream = () => timer.run();
+  body.on('resume', client);
+  body.on('pause', upstream);
+  body.on('end', upstream);
+  return () => {
+    body.off('resume', client);
+    body.off('pause', upstream);
+    body.off('end', upstream);
+  };
+}
+
+/** Remembers the last answer of a pure check of one string: clients on one connection repeat themselves. */
+function lastOf<T>(check: (value: string) => T): (value: string) => T {
+  let last: string | undefined;
+  let answer: T;
+  return (value) => {
+    if (value !== last) {
+      answer = check(value);
+      last = value;
+    }
+    return answer;
+  };
+}
+
 /** Builds the forwarding step of a proxy; see `createProxy` for the rules it applies. */
 export function createForward(config: ForwardConfig): Forward {
-  const { base, name, timeoutMs, forwarded, maxHeaderBytes, clock, isTrusted, protect, onError } = config;
+  const { base, name, timeoutMs, forwarded, maxHeaderBytes, clock, protect, on } = config;
   const errorBody = (status: number) => JSON.stringify({ error: MESSAGES[status], target: name });
+  // Checks of the peer address and Host, which repeat on every request of a connection.
+  const clientOf = lastOf((raw) => {
+    const address = normaliseAddress(raw);
+    return isIp(address) ? address : undefined;
+  });
+  const isTrusted = lastOf(config.isTrusted);
+  const hostOf = lastOf(validHost);
 
   const fail = (status: number, input: ForwardInput, error?: unknown, url?: string): ForwardOutput => {
-    if (onError !== undefined) {
+    if (on.error !== undefined) {
       let request: Request | undefined;
-      const state = {
+      callHook(on.error, {
         status,
         ...(error === undefined ? {} : { error }),
         ...(url === undefined ? {} : { url }),
@@ -161,12 +258,7 @@ export function createForward(config: ForwardConfig): Forward {
           request ??= input.request();
           return request;
         },
-      };
-      try {
-        onError(state);
-      } catch {
-        // A logging hook must not change the answer.
-      }
+      });
     }
     return {
       status,
@@ -176,18 +268,36 @@ export function createForward(config: ForwardConfig): Forward {
     };
   };
 
-  const outgoingHeaders = (input: ForwardInput, client: string | undefined, hasBody: boolean) => {
+  /**
+   * The headers to send, built in one pass over the client's: sizes them, checks every name and
+   * value, and leaves out hop-by-hop headers, those `Connection` names (unless protected) and,
+   * from an untrusted peer, the forwarding ones. A number is the status to refuse with instead.
+   */
+  const outgoingHeaders = (input: ForwardInput, client: string | undefined, hasBody: boolean): Record<string, string> | number => {
     const incoming = input.headers;
     const trusted = client !== undefined && isTrusted(client);
-    const headers = withoutHopByHop(incoming, REQUEST_DROP, protect);
+    const named = nominated(incoming.connection);
+    const headers = Object.create(null) as Record<string, string>;
+    let bytes = 0;
+    let valid = true;
+    for (const key in incoming) {
+      const value = incoming[key]!;
+      bytes += key.length + value.length + 4;
+      if (!isHeaderName(key) || !isHeaderValue(value)) valid = false;
+      const kind = REQUEST_KINDS.get(key);
+      if (kind === Kind.Drop || (kind === Kind.Forwarding && !trusted)) continue;
+      if (named.has(key) && !protect.has(key)) continue;
+      headers[key] = value;
+    }
+    if (bytes > maxHeaderBytes) return 431;
+    if (!valid) return 400;
     // RFC 9112 §6.3: with Transfer-Encoding, Content-Length is wrong by definition and a proxy must
     // remove it; without a body there is nothing for it to describe.
     if (!hasBody || incoming['transfer-encoding'] !== undefined) delete headers['content-length'];
     // A crafted Host is left out rather than forwarded: upstreams build links and redirects from
     // it. No Host (HTTP/1.0) means no forwarded host: nothing is invented.
-    const host = validHost(input.host);
+    const host = input.host === undefined ? undefined : hostOf(input.host);
     const proto = input.proto;
-    if (!trusted) for (const key of FORWARDING) delete headers[key];
     const prior = (key: string) => (trusted ? incoming[key] : undefined);
 
     const priorFor = prior('x-forwarded-for');
@@ -204,15 +314,14 @@ export function createForward(config: ForwardConfig): Forward {
     return headers;
   };
 
-  const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
-    const status = upstream.status;
-    // RFC 9110 §15.6.3: an answer the proxy cannot pass on as a valid HTTP response is a 502.
-    if (!Number.isInteger(status) || status < 200 || status > 599 || !validResponseHeaders(upstream.headers)) {
-      upstream.cancel();
-      return fail(502, input, new Error(`Invalid upstream response (status ${status})`), href);
-    }
-    const headers = withoutHopByHop(upstream.headers);
-    if (upstream.headers['transfer-encoding'] !== undefined) delete headers['content-length'];
+  /**
+   * The status and headers to pass on, or undefined when the answer is not valid HTTP
+   * (RFC 9110 §15.6.3: a proxy that cannot pass an answer on answers 502); `empty` when its body
+   * must not be passed on.
+   */
+  const head = (status: number, upstreamHeaders: TransportHeaders, method: string) => {
+    const headers = Number.isInteger(status) && status >= 200 && status <= 599 ? responseHeaders(upstreamHeaders) : undefined;
+    if (headers === undefined) return undefined;
     // 204, 205 and 304 never have content (RFC 9110 §15.3.5, §15.3.6, §15.4.5); a Content-Length
     // copied from the upstream would make a keep-alive client wait for bytes that never come.
     // For 205 the RFC's own way to say so is `Content-Length: 0`. A HEAD answer keeps its
@@ -220,26 +329,39 @@ export function createForward(config: ForwardConfig): Forward {
     const nullStatus = status === 204 || status === 205 || status === 304;
     if (nullStatus) delete headers['content-length'];
     if (status === 205) headers['content-length'] = '0';
-    if (nullStatus || input.method === 'HEAD') {
-      upstream.cancel();
-      return { status, headers, body: null, cancel: NOOP };
-    }
-    return { status, headers, body: upstream.body, cancel: upstream.cancel };
+    return { status, headers, empty: nullStatus || method === 'HEAD' };
   };
 
-  return async (input, controller) => {
+  const answer = (upstream: TransportResponse, input: ForwardInput, href: string): ForwardOutput => {
+    const checked = head(upstream.status, upstream.headers, input.method);
+    if (checked === undefined) {
+      upstream.cancel();
+      return fail(502, input, invalidAnswer(upstream.status), href);
+    }
+    if (checked.empty) {
+      upstream.cancel();
+      return { status: checked.status, headers: checked.headers, body: null, cancel: NOOP };
+    }
+    return { status: checked.status, headers: checked.headers, body: upstream.body, cancel: upstream.cancel };
+  };
+
+  /** What a failure before the answer's headers means for the client. */
+  const failed = (error: unknown, timedOut: boolean, signal: AbortSignal, input: ForwardInput, href: string): ForwardOutput => {
+    if (timedOut) return fail(504, input, error, href);
+    if (signal.aborted) return fail(499, input, error, href);
+    // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
+    return fail(error instanceof TypeError ? 502 : 500, input, error, href);
+  };
+
+  const forward = async (input: ForwardInput, controller: AbortController, sink?: ForwardSink): Promise<ForwardOutput | null> => {
     const url = joinPath(base, input.path);
     if (url === undefined) return fail(400, input);
     const href = url.href;
-    if (headerBytes(input.headers) > maxHeaderBytes) return fail(431, input, undefined, href);
-    for (const key in input.headers) {
-      if (!isHeaderName(key) || !isHeaderValue(input.headers[key]!)) return fail(400, input, undefined, href);
-    }
-    const address = input.clientAddress === undefined ? undefined : normaliseAddress(input.clientAddress);
-    const client = address !== undefined && isIp(address) ? address : undefined;
+    const client = input.clientAddress === undefined ? undefined : clientOf(input.clientAddress);
     const method = input.method;
     const hasBody = input.body !== null && method !== 'GET' && method !== 'HEAD';
     const headers = outgoingHeaders(input, client, hasBody);
+    if (typeof headers === 'number') return fail(headers, input, undefined, href);
 
     const signal = controller.signal;
     if (signal.aborted) return fail(499, input, signal.reason, href);
@@ -247,41 +369,59 @@ export function createForward(config: ForwardConfig): Forward {
     // connecting, taking the next chunk of the upload, and from the upload's end to the headers.
     // Waiting for a slow client to send its body is not the upstream's delay.
     let timedOut = false;
-    let answered = false;
-    let timer: unknown;
-    const onTimeout = () => {
+    const timer = createPhaseTimer(clock, timeoutMs, () => {
       timedOut = true;
       controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
-    };
-    const stopTimer = () => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-    };
-    const waitingOn = (party: 'client' | 'upstream') => {
-      stopTimer();
-      if (party === 'upstream' && !answered) timer = clock.setTimeout(onTimeout, timeoutMs);
-    };
-    waitingOn('upstream');
+    });
+    timer.run();
+    const transport = config.transport();
+    const stream = streamOf(transport);
+    // A transport that can stream (undici) also reads a Node request body in flowing mode, with
+    // pause/resume for backpressure: give it the body itself, watched by its events. Not a
+    // chunked one: undici would frame a body that has already arrived whole with a Content-Length
+    // of its own, where the proxy forwards the client's framing.
+    const nodeBody =
+      hasBody && stream !== undefined && input.headers['transfer-encoding'] === undefined && isNodeBody(input.body!)
+        ? input.body
+        : undefined;
+    const unwatch = nodeBody === undefined ? NOOP : meterNodeBody(nodeBody, timer);
+    const body = !hasBody ? null : nodeBody ?? metered(input.body!, timer);
+    const request = { url, method, headers, body, signal };
+
+    const send = sink === undefined ? undefined : stream;
+    if (send !== undefined) {
+      let answered = false;
+      try {
+        await send(request, (upstream) => {
+          timer.stop();
+          unwatch();
+          const checked = head(upstream.status, upstream.headers, method);
+          if (checked === undefined) throw invalidAnswer(upstream.status);
+          const body = sink!(checked);
+          answered = true;
+          return body;
+        });
+      } catch (error) {
+        timer.stop();
+        unwatch();
+        // After the headers, the transport has destroyed the sink: the client sees the cut.
+        if (answered) return null;
+        if (error instanceof InvalidAnswer) return fail(502, input, error, href);
+        return failed(error, timedOut, signal, input, href);
+      }
+      return null;
+    }
 
     let upstream: TransportResponse;
     try {
-      upstream = await config.transport().request({
-        url,
-        method,
-        headers,
-        body: hasBody ? metered(input.body!, waitingOn) : null,
-        signal,
-      });
+      upstream = await transport.request(request);
     } catch (error) {
-      answered = true;
-      stopTimer();
-      if (timedOut) return fail(504, input, error, href);
-      if (signal.aborted) return fail(499, input, error, href);
-      // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
-      return fail(error instanceof TypeError ? 502 : 500, input, error, href);
+      timer.stop();
+      unwatch();
+      return failed(error, timedOut, signal, input, href);
     }
-    answered = true;
-    stopTimer();
+    timer.stop();
+    unwatch();
     try {
       return answer(upstream, input, href);
     } catch (error) {
@@ -289,6 +429,7 @@ export function createForward(config: ForwardConfig): Forward {
       return fail(500, input, error, href);
     }
   };
+  return forward as Forward;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Transport } from './transport/types.js';
 /** Decides whether a peer address belongs to a proxy whose forwarding headers may be believed. */
 export type TrustProxy = readonly string[] | ((address: string) => boolean);
 
-/** What `onError` sees when the proxy answers with an error of its own. */
+/** What `on.error` sees when the proxy answers with an error of its own. */
 export interface ProxyErrorState {
   /** The status sent to the client: 400, 431, 499, 502, 504 or 500. */
   status: number;
@@ -23,6 +23,12 @@ export interface ProxyErrorState {
   url?: string;
   /** The client's request (from `toNodeHandler`, built when first read, without its body). */
   readonly request: Request;
+}
+
+/** Observers of a proxy, as `on: {…}` in its options. */
+export interface ProxyHooks {
+  /** Called for every error answer (400, 431, 499, 502, 504, 500), with the original error for server logs. */
+  error?(state: ProxyErrorState): void;
 }
 
 /** Options of `createProxy`. */
@@ -62,8 +68,8 @@ export interface ProxyOptions {
    * @default []
    */
   protectedHeaders?: readonly string[];
-  /** Called for every error answer, with the original error for server logs. */
-  onError?: (state: ProxyErrorState) => void;
+  /** Observers; what they throw is dropped, and never changes the answer. */
+  on?: ProxyHooks;
   /**
    * How requests are sent; each transport keeps its own connection pool.
    * @default undici (one pool per origin) on Node, `fetch` on other runtimes
@@ -124,7 +130,7 @@ const optionsSchema = v.object({
     'a list of header names',
     (v) => Array.isArray(v) && v.every((entry) => typeof entry === 'string' && isHeaderName(entry)),
   ).optional(),
-  onError: fn<ProxyOptions['onError']>().optional(),
+  on: v.object({ error: fn<(state: ProxyErrorState) => void>().optional() }).optional(),
   transport: expected<Transport>(
     'a transport (an object with `request` and `close`)',
     (v) => typeof v === 'object' && v !== null && typeof (v as Transport).request === 'function',
@@ -205,9 +211,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     forwarded: options.forwarded ?? false,
     maxHeaderBytes: options.maxHeaderBytes ?? 16_384,
     clock: options.clock ?? systemClock,
-    isTrusted: typeof trustProxy === 'function' ? trustProxy : cidrMatcher(trustProxy),
+    isTrusted: typeof trustProxy === 'function' ? trustProxy : trustProxy.length === 0 ? () => false : cidrMatcher(trustProxy),
     protect: new Set([...FORWARDING, ...(options.protectedHeaders ?? []).map((header) => header.toLowerCase())]),
-    onError: options.onError as ((state: ProxyErrorState) => void) | undefined,
+    on: { error: options.on?.error },
     transport: () => own ?? defaultTransport(),
   });
 

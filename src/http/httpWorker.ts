@@ -3,8 +3,8 @@ import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/val
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Worker, WorkerCall, WorkerTraits } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
-import { isHeaderName, isHeaderValue, recordOf } from './_headers.js';
-import { joinPath, pathProblem, toBase } from './_path.js';
+import { isHeaderName, isHeaderValue } from './_headers.js';
+import { joinPath, pathProblem, toBase, type Base } from './_path.js';
 import { parseRetryAfter } from './_retryAfter.js';
 import type { StandardSchemaV1 } from './_standardSchema.js';
 import { HttpStatusError, UpstreamNetworkError, UpstreamResponseError } from './errors.js';
@@ -97,12 +97,24 @@ export interface HttpWorkerOptions<T, Data = unknown, Ctx = unknown> {
 }
 
 const ERROR_SNIPPET_BYTES = 1024;
+/** Instance URLs remembered per worker; a router that invents URLs per call only refills the cache. */
+const MAX_CACHED_BASES = 1_024;
+const UTF8 = new TextDecoder();
+
+/** A header value computed per call, checked before it is sent. */
+function checked(instance: Instance, value: string): string {
+  if (!isHeaderValue(value)) throw invalidHeader(instance);
+  return value;
+}
 
 const optionsSchema = v.object({
   path: expected<unknown>('a function or a path starting with / that stays inside the instance', (v) => typeof v === 'function' || (typeof v === 'string' && pathProblem(v) === undefined)),
   method: expected<string>('an HTTP method token', (v) => typeof v === 'string' && isHeaderName(v)).optional(),
   json: expected<unknown>('a boolean or a function', (v) => typeof v === 'boolean' || typeof v === 'function').optional(),
-  headers: v.any().optional(),
+  headers: expected<unknown>(
+    'a function, or headers (an object, a list of pairs or a Headers)',
+    (v) => typeof v === 'function' || (typeof v === 'object' && v !== null),
+  ).optional(),
   deadlineHeader: expected<string | false>(
     'a header name or false',
     (v) => v === false || (typeof v === 'string' && isHeaderName(v)),
@@ -132,14 +144,44 @@ const optionsSchema = v.object({
   ).optional(),
 });
 
-/** True when static headers carry an `Idempotency-Key`: the server will apply a repeat once. */
-function hasIdempotencyKey(headers: HeadersInit | undefined): boolean {
-  if (headers === undefined) return false;
-  try {
-    return new Headers(headers).has('idempotency-key');
-  } catch {
-    return false;
+const HTTP_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+
+/**
+ * Copies header fields into `out` (lower-case names, repeated names combined with `, `, values
+ * trimmed as `Headers` does), checking each; false when a name or value is not valid HTTP. A plain
+ * object, the usual shape, is read directly rather than through a `Headers` per call.
+ */
+function copyHeaders(init: HeadersInit, out: Record<string, string>): boolean {
+  if (Object.getPrototypeOf(init) !== Object.prototype && Object.getPrototypeOf(init) !== null) {
+    let copied: Headers;
+    try {
+      copied = new Headers(init);
+    } catch {
+      return false;
+    }
+    let valid = true;
+    copied.forEach((value, name) => {
+      if (!isHeaderName(name) || !isHeaderValue(value)) valid = false;
+      else out[name] = value;
+    });
+    return valid;
   }
+  const record = init as Record<string, string>;
+  for (const key in record) {
+    if (!isHeaderName(key)) return false;
+    const value = String(record[key]).replace(HTTP_WHITESPACE, '');
+    if (!isHeaderValue(value)) return false;
+    const name = key.toLowerCase();
+    const before = out[name];
+    out[name] = before === undefined ? value : `${before}, ${value}`;
+  }
+  return true;
+}
+
+/** The static headers as a checked record, or undefined when one of them is not valid HTTP. */
+function staticHeaders(init: HeadersInit | undefined): Record<string, string> | undefined {
+  const out = Object.create(null) as Record<string, string>;
+  return init === undefined || copyHeaders(init, out) ? out : undefined;
 }
 
 function invalidPath(instance: Instance, path: unknown): SwitchyardError {
@@ -182,11 +224,15 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
   const json = options.json ?? false;
   const method = (options.method ?? (json === false ? 'GET' : 'POST')).toUpperCase();
   const idempotencyKey = options.idempotencyKey;
+  const fixedHeaders = typeof options.headers === 'function' ? undefined : staticHeaders(options.headers);
+  if (fixedHeaders === undefined && typeof options.headers !== 'function') {
+    // Not through parseOptions, whose message would quote the value: it may be a credential.
+    throw new SwitchyardError('INVALID_CONFIG', 'Expected `httpWorker.headers` to hold valid header names and values (no CR, LF or NUL)');
+  }
+  const headersFor = typeof options.headers === 'function' ? options.headers : undefined;
   const idempotent =
     options.idempotent ??
-    (IDEMPOTENT_METHODS.has(method) ||
-      idempotencyKey !== undefined ||
-      (typeof options.headers !== 'function' && hasIdempotencyKey(options.headers)));
+    (IDEMPOTENT_METHODS.has(method) || idempotencyKey !== undefined || fixedHeaders?.['idempotency-key'] !== undefined);
   const credentials = options.credentials;
   // A burst of 401s must not mint a token per request: one refresh per instance runs at a time,
   // and a 401 to a request sent before the last refresh finished needs none (it used the old token).
@@ -209,12 +255,37 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
     refreshing.set(instance.id, running);
     return running;
   };
-  const deadlineHeader = options.deadlineHeader ?? 'x-request-deadline-ms';
+  const deadlineHeader = options.deadlineHeader === false ? false : (options.deadlineHeader ?? 'x-request-deadline-ms').toLowerCase();
   const responseType = options.responseType ?? 'json';
   const maxResponseBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const clock = options.clock ?? systemClock;
   const schema = options.schema;
   const transport = options.transport ?? (options.fetch === undefined ? undefined : fetchTransport({ fetch: options.fetch }));
+
+  const accept = responseType === 'json' ? 'application/json' : '*/*';
+  // Instance URLs repeat on every call: split each base once, and with a static path check the
+  // joined URL once. Each call still gets a URL of its own, which a transport may keep or change.
+  const bases = new Map<string, Base>();
+  const joined = new Map<string, string | undefined>();
+  const urlFor = (instanceUrl: string, path: string): URL | undefined => {
+    const fixed = path === options.path;
+    if (fixed && joined.has(instanceUrl)) {
+      const href = joined.get(instanceUrl);
+      return href === undefined ? undefined : new URL(href);
+    }
+    let base = bases.get(instanceUrl);
+    if (base === undefined) {
+      base = toBase(instanceUrl);
+      if (bases.size >= MAX_CACHED_BASES) bases.clear();
+      bases.set(instanceUrl, base);
+    }
+    const url = joinPath(base, path);
+    if (fixed) {
+      if (joined.size >= MAX_CACHED_BASES) joined.clear();
+      joined.set(instanceUrl, url?.href);
+    }
+    return url;
+  };
 
   const worker: Worker<T, Data, Ctx> = async (instance, call) => {
     if (instance.url === undefined) {
@@ -224,38 +295,33 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
       );
     }
     const path = typeof options.path === 'function' ? options.path(call) : options.path;
-    const url = joinPath(toBase(instance.url), path);
+    const url = urlFor(instance.url, path);
     if (url === undefined) throw invalidPath(instance, path);
-    const href = url.href;
 
-    const headers = new Headers();
-    const extra = typeof options.headers === 'function' ? await options.headers(instance, call) : options.headers;
-    if (extra !== undefined) {
-      try {
-        new Headers(extra).forEach((value, name) => headers.set(name, value));
-      } catch {
-        // The platform's message quotes the bad value, which may be a credential.
-        throw invalidHeader(instance);
-      }
+    const headers = Object.create(null) as Record<string, string>;
+    if (headersFor !== undefined) {
+      const extra = await headersFor(instance, call);
+      // The platform's message would quote the bad value, which may be a credential.
+      if (extra !== undefined && !copyHeaders(extra, headers)) throw invalidHeader(instance);
+    } else {
+      for (const name in fixedHeaders) headers[name] = fixedHeaders[name]!;
     }
-    if (idempotencyKey !== undefined) headers.set('idempotency-key', idempotencyKey(call));
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = checked(instance, idempotencyKey(call));
     const generation = credentials === undefined ? 0 : (refreshes.get(instance.id) ?? 0);
     if (credentials !== undefined) {
       const token = await credentials.get(instance);
-      if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+      if (token !== undefined) headers.authorization = checked(instance, `Bearer ${token}`);
     }
     if (deadlineHeader !== false && Number.isFinite(call.deadline)) {
-      headers.set(deadlineHeader, String(Math.max(0, Math.floor(call.deadline - clock.now()))));
+      headers[deadlineHeader] = String(Math.max(0, Math.floor(call.deadline - clock.now())));
     }
     let body: string | undefined;
     if (json !== false) {
       body = JSON.stringify(json === true ? call.data : json(call));
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      headers['content-type'] ??= 'application/json';
     }
-    if (!headers.has('accept')) headers.set('accept', responseType === 'json' ? 'application/json' : '*/*');
-    headers.forEach((value, name) => {
-      if (!isHeaderName(name) || !isHeaderValue(value)) throw invalidHeader(instance);
-    });
+    headers.accept ??= accept;
+    const href = url.href;
 
     let response: TransportResponse;
     try {
@@ -264,7 +330,7 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
       response = await (transport ?? defaultTransport()).request({
         url,
         method,
-        headers: recordOf(headers),
+        headers,
         body: body ?? null,
         signal: call.signal,
       });
@@ -292,17 +358,22 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
       throw new UpstreamNetworkError({ cause: error, detail: { url: href } });
     }
     if (bytes === undefined) throw new UpstreamResponseError('too-large', { detail: { url: href } });
-    const text = new TextDecoder().decode(bytes);
+    const text = UTF8.decode(bytes);
 
     let value: unknown = text;
     if (responseType === 'json') {
       try {
-        value = text.trim() === '' ? undefined : JSON.parse(text);
+        value = JSON.parse(text);
       } catch (error) {
-        throw new UpstreamResponseError('malformed-json', {
-          cause: error,
-          detail: { url: href, body: text.slice(0, ERROR_SNIPPET_BYTES) },
-        });
+        // An empty (or blank) body is no value, not a malformed one.
+        if (text.trim() === '') {
+          value = undefined;
+        } else {
+          throw new UpstreamResponseError('malformed-json', {
+            cause: error,
+            detail: { url: href, body: text.slice(0, ERROR_SNIPPET_BYTES) },
+          });
+        }
       }
     }
     if (schema === undefined) return value as T;

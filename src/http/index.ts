@@ -12,6 +12,7 @@ export {
   type ProxyOptions,
   type ProxyHandleInit,
   type ProxyErrorState,
+  type ProxyHooks,
   type TrustProxy,
 } from './createProxy.js';
 export { proxyForward, type ProxyForward, type ProxyForwardOptions, type ForwardMatch, type ForwardTarget } from './proxyForward.js';

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { validHost } from '../http/_host.js';
 import { markInventedHost } from '../http/_invented.js';
 import { normaliseAddress } from '../http/_ip.js';
-import { forwardOf, type Forward, type ForwardOutput } from '../http/_proxyForward.js';
+import { forwardOf, type Forward, type ForwardOutput, type ForwardSink } from '../http/_proxyForward.js';
 import type { Proxy } from '../http/createProxy.js';
 
 /**
@@ -117,8 +117,11 @@ function webHeadersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-function urlOf(req: IncomingMessage): URL {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+function isEncrypted(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: boolean } | null)?.encrypted === true;
+}
+
+function urlOf(req: IncomingMessage, encrypted = isEncrypted(req)): URL {
   // The path is set on a URL whose authority is already fixed, never joined into it as text: a
   // Host such as `a/admin?x=` must not become part of the path.
   const url = new URL(`${encrypted ? 'https' : 'http'}://${validHost(req.headers.host) ?? 'localhost'}`);
@@ -222,13 +225,17 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** The client's request as a web `Request` without its body, for `onError`. */
-function describe(req: IncomingMessage): Request {
+/**
+ * The client's request as a web `Request` without its body, for the proxy's `on.error`. Whether
+ * the connection is TLS is read beforehand: a request body that undici gave up on has been
+ * detached from its socket by the time the hook reads this.
+ */
+function describe(req: IncomingMessage, encrypted: boolean): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   try {
-    return new Request(urlOf(req), { method, headers: webHeadersOf(req) });
+    return new Request(urlOf(req, encrypted), { method, headers: webHeadersOf(req) });
   } catch {
-    return new Request(urlOf(req), { method });
+    return new Request(urlOf(req, encrypted), { method });
   }
 }
 
@@ -242,9 +249,10 @@ async function writeOutput(req: IncomingMessage, res: ServerResponse, output: Fo
     output.cancel();
     return;
   }
-  res.statusCode = output.status;
-  for (const name in output.headers) res.setHeader(name, output.headers[name]!);
-  if (!req.complete) res.setHeader('connection', 'close');
+  const headers = output.headers;
+  if (!req.complete) headers.connection = 'close';
+  // One call with the whole record: Node then stores it as is instead of header by header.
+  res.writeHead(output.status, headers);
   const body = output.body;
   if (body === null || typeof body === 'string') {
     const finished = eventOrClose(res, 'finish');
@@ -301,6 +309,23 @@ function clientGone(): DOMException {
   return new DOMException('The client went away', 'AbortError');
 }
 
+/**
+ * Writes the answer's status and headers and hands `res` to the transport for the body. When the
+ * client is still uploading (the upstream answered early), the answer says `Connection: close`
+ * and Node closes the connection after it: the rest of the upload will never be read.
+ */
+function sinkOf(req: IncomingMessage, res: ServerResponse): ForwardSink {
+  return ({ status, headers, empty }) => {
+    if (res.destroyed || res.writableEnded) throw clientGone();
+    if (!req.complete) headers.connection = 'close';
+    // One call with the whole record: Node then stores it as is instead of header by header.
+    res.writeHead(status, headers);
+    if (!empty) return res;
+    res.end();
+    return new Writable({ write: (_chunk, _encoding, done) => done() });
+  };
+}
+
 /** The Node handler over a proxy's forwarding step: no web Request/Response in between. */
 function forwardingHandler(
   forward: Forward,
@@ -316,20 +341,24 @@ function forwardingHandler(
       const method = (req.method ?? 'GET').toUpperCase();
       const headers = headersOf(req);
       const address = clientAddress(req);
+      const encrypted = isEncrypted(req);
+      // On the undici transport the answer streams straight into `res` (null when it did).
       const output = await forward(
         {
           method,
           path: options.path === undefined ? req.url ?? '/' : options.path(req),
           headers,
           host: headers.host,
-          proto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
+          proto: encrypted ? 'https' : 'http',
           clientAddress: address,
           body: method === 'GET' || method === 'HEAD' ? null : req,
-          request: () => describe(req),
+          request: () => describe(req, encrypted),
         },
         controller,
+        sinkOf(req, res),
       );
-      await writeOutput(req, res, output);
+      if (output !== null) await writeOutput(req, res, output);
+      else if (!res.writableFinished && !res.destroyed) await eventOrClose(res, 'finish');
     } finally {
       res.off('close', onClose);
     }

@@ -30,6 +30,16 @@ describe('createProxy options', () => {
       'Expected `createProxy.timeoutMs` to be a number of milliseconds > 0 and at most 2147483647, got 0',
     );
   });
+
+  it('points a top-level onError at the on: { error } hook', () => {
+    expect(configError(() => createProxy({ target: 'http://a.internal', onError: () => {} } as never)).message).toBe(
+      'Unknown option `createProxy.onError`; did you mean `createProxy.on`?',
+    );
+  });
+
+  it('refuses an error hook that is not a function', () => {
+    expect(configError(() => createProxy({ target: 'http://a.internal', on: { error: 'log' as never } })).code).toBe('INVALID_CONFIG');
+  });
 });
 
 describe('httpWorker options', () => {
@@ -37,6 +47,11 @@ describe('httpWorker options', () => {
     expect(configError(() => httpWorker({ path: '/x', deadlineHeader: 'x deadline' })).message).toBe(
       'Expected `httpWorker.deadlineHeader` to be a header name or false, got "x deadline"',
     );
+  });
+
+  it('refuses static headers with CRLF when the worker is created, without quoting the value', () => {
+    const error = configError(() => httpWorker({ path: '/x', headers: { authorization: 'secret\r\nInjected: yes' } }));
+    expect([error.code, error.message.includes('secret')]).toEqual(['INVALID_CONFIG', false]);
   });
 
   it('refuses a schema that is not a Standard Schema', () => {

@@ -28,13 +28,39 @@ describe('upstream failures', () => {
   it('answers 502 with the generic body when the target refuses connections', async () => {
     const port = await refusedPort();
     const errors: ProxyErrorState[] = [];
-    const proxy = createProxy({ target: `http://127.0.0.1:${port}/base`, name: 'users', onError: (state) => errors.push(state) });
+    const proxy = createProxy({ target: `http://127.0.0.1:${port}/base`, name: 'users', on: { error: (state) => void errors.push(state) } });
     const response = await proxy.handle(new Request('http://front.example/x'));
     expect(response.status).toBe(502);
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({ error: 'Upstream unreachable', target: 'users' });
     expect(text).not.toContain(String(port));
     expect(errors.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/base/x`]);
+  });
+
+  it("gives the error hook the client's request for an upload the refused upstream never took", async () => {
+    const port = await refusedPort();
+    const seen: string[] = [];
+    const handler = toNodeHandler(
+      createProxy({ target: `http://127.0.0.1:${port}`, on: { error: (state) => void seen.push(`${state.request.method} ${new URL(state.request.url).pathname}`) } }),
+    );
+    const front = await track(listen(handler));
+    const response = await slowUpload(front.port, ['hello'], 0, { sized: true });
+    expect([response.status, seen]).toEqual([502, ['POST /upload']]);
+  });
+
+  it('answers the same 502 when the error hook throws', async () => {
+    const port = await refusedPort();
+    const proxy = createProxy({
+      target: `http://127.0.0.1:${port}`,
+      name: 'users',
+      on: {
+        error: () => {
+          throw new Error('logger down');
+        },
+      },
+    });
+    const response = await proxy.handle(new Request('http://front.example/x'));
+    expect([response.status, await response.json()]).toEqual([502, { error: 'Upstream unreachable', target: 'users' }]);
   });
 
   it('answers 504 when the upstream does not answer within timeoutMs and closes the upstream socket', async () => {
@@ -346,9 +372,16 @@ describe('clients that leave', () => {
 });
 
 /** POSTs `chunks` one every `intervalMs` (chunked encoding), so the upload takes its time. */
-function slowUpload(port: number, chunks: string[], intervalMs: number): Promise<{ status: number; body: string }> {
+function slowUpload(
+  port: number,
+  chunks: string[],
+  intervalMs: number,
+  { sized = false } = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, path: '/upload', method: 'POST', agent: false }, (res) => {
+    // Sized: with a Content-Length, as most clients send an upload; else chunked.
+    const headers = sized ? { 'content-length': String(chunks.join('').length) } : {};
+    const request = http.request({ host: '127.0.0.1', port, path: '/upload', method: 'POST', headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -376,6 +409,23 @@ describe('timeoutMs and uploads', () => {
     expect(upstream.requests.map((r) => r.body)).toEqual(['0123456789']);
   });
 
+  it('answers 200 to a slow but steady upload with a Content-Length that lasts longer than timeoutMs', async () => {
+    const upstream = await track(recorder());
+    const front = await track(listen(toNodeHandler(createProxy({ target: upstream.origin, timeoutMs: 500 }))));
+    const started = Date.now();
+    const response = await slowUpload(front.port, '0123456789'.split(''), 100, { sized: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(response.status).toBe(200);
+    expect(upstream.requests.map((r) => r.body)).toEqual(['0123456789']);
+  });
+
+  it('answers 504 when the upstream takes a whole upload with a Content-Length and then never answers', async () => {
+    const hanging = await track(listen((req) => req.resume()));
+    const front = await track(listen(toNodeHandler(createProxy({ target: hanging.origin, timeoutMs: 300, name: 'slow' }))));
+    const response = await slowUpload(front.port, ['a', 'b', 'c'], 100, { sized: true });
+    expect([response.status, JSON.parse(response.body)]).toEqual([504, { error: 'Upstream timed out', target: 'slow' }]);
+  });
+
   it('answers 504 when the upstream takes the whole upload and then never answers', async () => {
     const hanging = await track(listen((req) => req.resume()));
     const front = await track(listen(toNodeHandler(createProxy({ target: hanging.origin, timeoutMs: 300, name: 'slow' }))));
@@ -399,6 +449,39 @@ describe('timeoutMs and uploads', () => {
     );
     expect(response.status).toBe(504);
     await response.text();
+    expect(produced).toBeLessThan(limit);
+  });
+
+  it('answers 504 through toNodeHandler when the upstream stops reading an upload with a Content-Length part-way', async () => {
+    const stalled = await track(listen((req) => req.pause()));
+    const front = await track(listen(toNodeHandler(createProxy({ target: stalled.origin, timeoutMs: 300 }))));
+    const limit = 1024 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024);
+    let produced = 0;
+    let answered = false;
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.request(
+        { host: '127.0.0.1', port: front.port, path: '/upload', method: 'POST', headers: { 'content-length': String(limit) }, agent: false },
+        (res) => {
+          answered = true;
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          request.destroy();
+        },
+      );
+      // Destroying the unfinished upload after the answer errors the request; only an earlier error counts.
+      request.on('error', (error) => {
+        if (!answered) reject(error);
+      });
+      const pump = () => {
+        while (produced < limit && !request.destroyed) {
+          produced += chunk.byteLength;
+          if (!request.write(chunk)) return void request.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    expect(status).toBe(504);
     expect(produced).toBeLessThan(limit);
   });
 });

@@ -152,7 +152,7 @@ describe('unusable upstream answers', () => {
   ])('answers 502 to %s', async (_case, response) => {
     const upstream = await track(rawUpstream(response));
     const statuses: number[] = [];
-    const proxy = await front({ target: upstream.origin, name: 'odd', onError: (state) => statuses.push(state.status) });
+    const proxy = await front({ target: upstream.origin, name: 'odd', on: { error: (state) => void statuses.push(state.status) } });
     const [answer] = await sequential(proxy.port, [{ path: '/x' }]);
     expect(answer!.status).toBe(502);
     expect(JSON.parse(answer!.body)).toEqual({ error: 'Upstream unreachable', target: 'odd' });

@@ -45,7 +45,7 @@ function produce(stream, done) {
   pump();
 }
 const upstream = http.createServer((req, res) => {
-  if (mode === 'upload') {
+  if (mode !== 'download') {
     let bytes = 0;
     req.on('data', (c) => (bytes += c.byteLength));
     req.on('end', () => res.end(JSON.stringify({ bytes })));
@@ -57,18 +57,19 @@ const upstream = http.createServer((req, res) => {
 upstream.listen(0, '127.0.0.1', () => console.log(upstream.address().port));
 const lines = createInterface({ input: process.stdin });
 lines.once('line', (port) => {
-  const request = http.request({ host: '127.0.0.1', port: Number(port), path: '/' + mode, method: mode === 'upload' ? 'POST' : 'GET', agent: false }, (res) => {
+  const headers = mode === 'sized-upload' ? { 'content-length': String(total) } : {};
+  const request = http.request({ host: '127.0.0.1', port: Number(port), path: '/' + mode, method: mode === 'download' ? 'GET' : 'POST', headers, agent: false }, (res) => {
     let bytes = 0;
     let body = '';
-    res.on('data', (c) => { bytes += c.byteLength; if (mode === 'upload') body += c; });
+    res.on('data', (c) => { bytes += c.byteLength; if (mode !== 'download') body += c; });
     res.on('end', () => {
-      console.log(mode === 'upload' ? JSON.parse(body).bytes : bytes);
+      console.log(mode === 'download' ? bytes : JSON.parse(body).bytes);
       lines.close();
       upstream.close();
       upstream.closeAllConnections();
     });
   });
-  if (mode === 'upload') produce(request, () => request.end());
+  if (mode !== 'download') produce(request, () => request.end());
   else request.end();
 });
 `;
@@ -83,7 +84,7 @@ afterEach(async () => {
   await expectNoLeaks(before);
 });
 
-async function streamThroughProxy(mode: 'upload' | 'download'): Promise<{ bytes: number; growth: number }> {
+async function streamThroughProxy(mode: 'upload' | 'sized-upload' | 'download'): Promise<{ bytes: number; growth: number }> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, mode, String(TOTAL)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -130,6 +131,12 @@ async function streamThroughProxy(mode: 'upload' | 'download'): Promise<{ bytes:
 
 it('streams a 200 MB upload through the proxy with under 50 MB more held in memory (GC forced)', async () => {
   const { bytes, growth } = await streamThroughProxy('upload');
+  expect(bytes).toBe(TOTAL);
+  expect(growth, `live memory grew ${(growth / 1048576).toFixed(1)} MB`).toBeLessThan(MAX_GROWTH);
+}, STREAM_TIMEOUT_MS);
+
+it('streams a 200 MB upload with a Content-Length through the proxy with under 50 MB more held in memory (GC forced)', async () => {
+  const { bytes, growth } = await streamThroughProxy('sized-upload');
   expect(bytes).toBe(TOTAL);
   expect(growth, `live memory grew ${(growth / 1048576).toFixed(1)} MB`).toBeLessThan(MAX_GROWTH);
 }, STREAM_TIMEOUT_MS);

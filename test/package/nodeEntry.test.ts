@@ -59,12 +59,12 @@ describe.each(formats)('switchyard/node with switchyard/http, loaded with %s', (
   it("toNodeHandler forwards through the proxy's own step (no web Request in between)", async () => {
     const { http, node } = await load();
     const seen: (ReadableStream | null)[] = [];
-    const proxy = http.createProxy({ target: `http://127.0.0.1:${await refusedPort()}`, onError: (state) => void seen.push(state.request.body) });
+    const proxy = http.createProxy({ target: `http://127.0.0.1:${await refusedPort()}`, on: { error: (state) => void seen.push(state.request.body) } });
     const front = await listen(node.toNodeHandler(proxy));
     running.push(front);
     const response = await send(front.port, { path: '/x', method: 'POST', body: 'hello' });
     expect(response.status).toBe(502);
-    // Through the forwarding step, onError's request is built from the Node request without its
+    // Through the forwarding step, on.error's request is built from the Node request without its
     // body; through toWebRequest it would be the streaming web Request.
     expect(seen).toEqual([null]);
   });

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
+import { withStream, type StreamSend } from './_stream.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** Options of `undiciTransport`. */
@@ -55,27 +56,32 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       bodyTimeout: 0,
     });
 
+  const optionsOf = (req: TransportRequest): Dispatcher.RequestOptions => ({
+    origin: req.url.origin,
+    path: `${req.url.pathname}${req.url.search}`,
+    method: req.method as Dispatcher.HttpMethod,
+    headers: req.headers,
+    body: req.body as Dispatcher.DispatchOptions['body'],
+    signal: req.signal,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  /** The same contract as fetch: whatever broke on the wire is a TypeError, the original on `cause`. */
+  const failure = (req: TransportRequest, error: unknown): unknown => {
+    if (req.signal.aborted) return req.signal.reason;
+    if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') return error;
+    return new TypeError('The request failed', { cause: error });
+  };
+
   const request = async (req: TransportRequest): Promise<TransportResponse> => {
     let response: Dispatcher.ResponseData;
     try {
       // The dispatcher's own request(): undici's top-level request() parses the URL again and
       // copies the options on every call.
-      response = await dispatcher.request({
-        origin: req.url.origin,
-        path: `${req.url.pathname}${req.url.search}`,
-        method: req.method as Dispatcher.HttpMethod,
-        headers: req.headers,
-        body: req.body as Dispatcher.DispatchOptions['body'],
-        signal: req.signal,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
+      response = await dispatcher.request(optionsOf(req));
     } catch (error) {
-      if (req.signal.aborted) throw req.signal.reason;
-      if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') throw error;
-      // The same contract as fetch: whatever broke on the wire (refused, reset, a response that is
-      // not HTTP) is a TypeError, the original on `cause`.
-      throw new TypeError('The request failed', { cause: error });
+      // Refused, reset, a response that is not HTTP.
+      throw failure(req, error);
     }
     const body = response.body;
     return {
@@ -87,12 +93,41 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       cancel: () => void body.dump().catch(() => {}),
     };
   };
+
+  // undici's stream(): the body goes from the socket into the sink, without a Readable between.
+  const send: StreamSend = (req, respond) =>
+    new Promise<void>((resolve, reject) => {
+      let refused: { error: unknown } | undefined;
+      let answered = false;
+      dispatcher.stream(
+        optionsOf(req),
+        ({ statusCode, headers }) => {
+          try {
+            const sink = respond({ status: statusCode, headers });
+            answered = true;
+            return sink as unknown as ReturnType<Dispatcher.StreamFactory>;
+          } catch (error) {
+            refused = { error };
+            throw error;
+          }
+        },
+        (error) => {
+          if (error === null) resolve();
+          else if (refused !== undefined) reject(refused.error);
+          else reject(answered ? error : failure(req, error));
+        },
+      );
+    });
+
   let closing: Promise<void> | undefined;
-  return {
-    request,
-    close: () => {
-      closing ??= owned ? dispatcher.close() : Promise.resolve();
-      return closing;
+  return withStream(
+    {
+      request,
+      close: () => {
+        closing ??= owned ? dispatcher.close() : Promise.resolve();
+        return closing;
+      },
     },
-  };
+    send,
+  );
 }
