@@ -113,7 +113,9 @@ export class Call<T, R, Data, Ctx> implements Timed {
     this.stepNow = this.startedAt;
     route(this.any, this.input.target as readonly Instance[] | InstanceRouter<unknown, unknown>);
     this.stepNow = undefined;
-    this.timers.release(this.startedAt);
+    // Read the clock again: hooks, a synchronous router and the workers' synchronous starts took
+    // time, and timers armed from an older reading would fire late by that much.
+    this.timers.release();
   }
 
   /** Steps 2 and 3, once the instances are known. */
@@ -136,7 +138,7 @@ export class Call<T, R, Data, Ctx> implements Timed {
       try {
         schedule(self, runs, now);
       } finally {
-        this.timers.release(now);
+        this.timers.release();
       }
     } catch (error) {
       this.fail(error);

@@ -5,7 +5,8 @@ import type { Outcome } from './types.js';
 
 /**
  * Step 5 for the instances still running or queued when the call finished: at the deadline a
- * started instance failed (`error: timeout`, counted by its breaker), anything else was `skipped`
+ * started instance failed (`error: timeout`, counted by its breaker unless it was waiting for a
+ * credential refresh or after a failure that was not the instance's), anything else was `skipped`
  * (`deadline` or `cancelled`, not counted). Each outcome is recorded, not shown to `settle`.
  */
 export function endUnsettled(call: AnyCall, by: FanoutReport['finishedBy'], now: number): void {
@@ -22,7 +23,8 @@ export function endUnsettled(call: AnyCall, by: FanoutReport['finishedBy'], now:
         durationMs: now - run.startedAt,
         reason: 'timeout',
       };
-      run.permit?.failure();
+      if (run.deadlineCounts) run.permit?.failure();
+      else run.permit?.release();
     } else {
       outcome = { status: 'skipped', instance: run.instance, reason: by === 'deadline' ? 'deadline' : 'cancelled' };
       run.permit?.release();

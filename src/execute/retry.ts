@@ -185,6 +185,16 @@ export class InstanceRun implements AttemptOwner, Timed {
     this.call.settle(this, outcome);
   }
 
+  /**
+   * Whether the deadline ending this run says something about the instance: an attempt was
+   * running, or the run waits out a backoff after a failure that was the instance's. A run that
+   * waits for a credential refresh (after a 401) or after a failure that was not the instance's
+   * does not count against its breaker.
+   */
+  get deadlineCounts(): boolean {
+    return this.current !== undefined || this.instanceFault;
+  }
+
   /** The call ended while this instance still ran or waited: its attempts end with it. */
   halt(reason: unknown): void {
     if (this.race !== undefined) this.race.halt(reason);

@@ -16,6 +16,7 @@ export function schedule(call: AnyCall, runs: readonly InstanceRun[], now: numbe
       continue;
     }
     if (limit === undefined) run.start(now);
-    else void limit(() => run.startQueued());
+    // A run that throws while starting fails the call, as the unqueued path does.
+    else limit(() => run.startQueued()).catch((error: unknown) => call.fail(error));
   }
 }
