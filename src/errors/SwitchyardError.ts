@@ -114,8 +114,14 @@ export class SwitchyardError extends Error {
   }
 }
 
-/** The names of `SwitchyardError` and its subclasses. */
-const NAMES: ReadonlySet<unknown> = new Set(['SwitchyardError', 'HttpStatusError', 'UpstreamResponseError', 'UpstreamNetworkError', 'FakeInstanceError']);
+/**
+ * An upstream's answer or failure as an HTTP client saw it (`HttpStatusError` and its siblings):
+ * raised inside a router or a principal function, it is that function failing, not a routing
+ * decision to pass on.
+ */
+export function isUpstreamFailure(error: SwitchyardError): boolean {
+  return error.code === 'UPSTREAM_STATUS' || error.code === 'UPSTREAM_RESPONSE' || error.code === 'UPSTREAM_NETWORK';
+}
 
 /**
  * True for any `SwitchyardError`, subclasses included, also across realms and duplicated installs
@@ -126,7 +132,7 @@ export function isSwitchyardError(error: unknown): error is SwitchyardError {
     typeof error === 'object' &&
     error !== null &&
     ((error as Record<symbol, unknown>)[BRAND] === true ||
-      (NAMES.has((error as { name?: unknown }).name) && typeof (error as { code?: unknown }).code === 'string'))
+      ((error as { name?: unknown }).name === 'SwitchyardError' && typeof (error as { code?: unknown }).code === 'string'))
   );
 }
 

@@ -1,4 +1,4 @@
-import { isSwitchyardError, SwitchyardError } from '../errors/SwitchyardError.js';
+import { isSwitchyardError, isUpstreamFailure, SwitchyardError } from '../errors/SwitchyardError.js';
 
 /**
  * The principal of one call, from the fanout's `principal` function. A function that throws or
@@ -12,7 +12,7 @@ export function resolvePrincipal<Ctx>(principal: ((context: Ctx) => string | und
   try {
     value = principal(context);
   } catch (error) {
-    if (isSwitchyardError(error)) throw error;
+    if (isSwitchyardError(error) && !isUpstreamFailure(error)) throw error;
     throw new SwitchyardError('PRINCIPAL_FAILED', `The principal function failed for "${operation}"`, { cause: error });
   }
   if (value === undefined || typeof value === 'string') return value;

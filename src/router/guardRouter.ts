@@ -1,4 +1,4 @@
-import { isSwitchyardError, SwitchyardError } from '../errors/SwitchyardError.js';
+import { isSwitchyardError, isUpstreamFailure, SwitchyardError } from '../errors/SwitchyardError.js';
 import type { Instance, InstanceRouter, RouteInput } from './types.js';
 import { checkInstancesOnce } from './validateInstances.js';
 
@@ -7,8 +7,9 @@ function checkRouted(instances: readonly Instance[], operation: string): readonl
 }
 
 function routerFailed(error: unknown, operation: string): unknown {
-  // A router's own SwitchyardError (NO_SHARD_KEY, UNKNOWN_TENANT, …) already says what happened.
-  if (isSwitchyardError(error)) return error;
+  // A router's own SwitchyardError (NO_SHARD_KEY, UNKNOWN_TENANT, …) already says what happened;
+  // an HTTP client's error from a lookup the router made is the router failing.
+  if (isSwitchyardError(error) && !isUpstreamFailure(error)) return error;
   return new SwitchyardError('ROUTER_FAILED', `The router failed for "${operation}"`, { cause: error });
 }
 

@@ -48,6 +48,14 @@ describe('a router that throws', () => {
     expectNothingLeft();
   });
 
+  it('wraps an HTTP client error from a lookup the router made: the router failed, it did not decide', async () => {
+    const { HttpStatusError } = await import('../../src/http/index.js');
+    const fanout = createFanout({ router: { route: () => Promise.reject(new HttpStatusError(503, { detail: { url: 'http://directory.internal/tenants' } })) } });
+    const error = await rejection(fanout.run(call));
+    expect(error).toMatchObject({ code: 'ROUTER_FAILED' });
+    expect((error.cause as { code?: string }).code).toBe('UPSTREAM_STATUS');
+  });
+
   it('passes a router\'s own SwitchyardError through unchanged', async () => {
     const fanout = createFanout({ router: staticRouter([]) });
     expect(await rejection(fanout.run(call))).toMatchObject({ code: 'NO_INSTANCES' });
@@ -178,6 +186,18 @@ describe('numbers', () => {
 });
 
 describe('a principal function that throws', () => {
+  it('wraps an HTTP client error thrown by the principal function in PRINCIPAL_FAILED', async () => {
+    const { UpstreamNetworkError } = await import('../../src/http/index.js');
+    const fanout = createFanout({
+      router: staticRouter(seedInstances),
+      principal: () => {
+        throw new UpstreamNetworkError({ cause: new Error('connect ECONNREFUSED 10.0.0.9:443'), detail: { url: 'https://10.0.0.9/me' } });
+      },
+      dedup: { ttlMs: 1_000 },
+    });
+    expect(await rejection(fanout.run(call))).toMatchObject({ code: 'PRINCIPAL_FAILED' });
+  });
+
   it('rejects with PRINCIPAL_FAILED, the original on cause, and runs no worker', async () => {
     const { worker: scriptedWorker, calls } = scripted<number>({ '*': ok(1) });
     const fanout = createFanout<unknown, { user?: { id: string } }>({
