@@ -37,6 +37,8 @@ export interface ReplicaStatus {
   readonly refused?: { readonly version: number; readonly reason: string; readonly at: number };
   /** When it last reported. */
   readonly seenAt: number;
+  /** When it drops out of the fleet view unless it reports again (absent: never). */
+  readonly expiresAt?: number;
 }
 
 /**

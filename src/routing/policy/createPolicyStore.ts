@@ -64,11 +64,13 @@ export interface PolicyStoreOptions {
    */
   syncIntervalMs?: number | false;
   /**
-   * How long a replica stays in `replicas()` after its last report. Every sync reports (so a live
-   * replica reports at least once per `syncIntervalMs`); a replica that stopped — crashed, or
-   * killed without `close()` — drops out of the fleet view after this long and its entry is removed
-   * from the backend. `false` keeps every entry. Compare clocks: `seenAt` is the reporting
-   * replica's time.
+   * How long this replica stays in every replica's `replicas()` after its last report; it must be
+   * longer than `syncIntervalMs`. Every sync reports, also when the backend cannot be read, so a
+   * live replica reports at least once per interval; one that stopped — crashed, or killed without
+   * `close()` — drops out once its report expires, and the next `replicas()` removes its entry from
+   * the backend. Each report carries its own expiry, so replicas with different intervals share one
+   * view. `false`: this replica's reports never expire. The expiry is the reporting replica's
+   * clock: keep the fleet's clocks in sync (NTP) or leave a margin.
    * @default three times `syncIntervalMs` (false when the interval is off)
    */
   replicaTtlMs?: number | false;
@@ -194,6 +196,14 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
   const clock = parsed.clock ?? systemClock;
   const intervalMs = parsed.syncIntervalMs ?? POLICY_STORE_DEFAULTS.syncIntervalMs;
   const replicaTtlMs = parsed.replicaTtlMs ?? (intervalMs === false ? false : 3 * intervalMs);
+  if (replicaTtlMs !== false && intervalMs !== false && replicaTtlMs <= intervalMs) {
+    throw new SwitchyardError(
+      'INVALID_CONFIG',
+      `Expected \`replicaTtlMs\` (${replicaTtlMs}) to be longer than \`syncIntervalMs\` (${intervalMs}): a live replica would drop out of the fleet view between its reports`,
+    );
+  }
+  /** The `seenAt` of this replica's last report, so `close()` removes that report and no newer one. */
+  let lastReportedAt: number | undefined;
   const on: PolicyStoreHooks = options.on ?? {};
 
   let applied: ActivePolicy | undefined;
@@ -214,19 +224,24 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
   };
 
   async function report(): Promise<void> {
+    if (closed || backend.report === undefined) return;
+    const current = status();
     try {
-      await backend.report?.(status());
+      await backend.report(current);
+      lastReportedAt = current.seenAt;
     } catch {
       // The fleet view is best effort; routing does not depend on it.
     }
   }
 
   function status(): ReplicaStatus {
+    const now = clock.now();
     return {
       replica,
       ...(applied === undefined ? {} : { applied: { version: applied.version, checksum: applied.checksum, at: applied.appliedAt } }),
       ...(refused === undefined ? {} : { refused }),
-      seenAt: clock.now(),
+      seenAt: now,
+      ...(replicaTtlMs === false ? {} : { expiresAt: now + replicaTtlMs }),
     };
   }
 
@@ -257,6 +272,8 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
       state = await backend.read();
     } catch (error) {
       callHook(on.syncError, { error });
+      // Still alive, and what it routes by is what an operator needs to see while reads fail.
+      await report();
       return applied;
     }
     apply(state);
@@ -422,13 +439,12 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
     async replicas() {
       if (backend.replicas === undefined) return [status()];
       const all = await backend.replicas();
-      if (replicaTtlMs === false) return all;
-      const oldest = clock.now() - replicaTtlMs;
-      const stale = all.filter((r) => r.seenAt < oldest);
-      if (stale.length === 0) return all;
-      // Best effort: a replica that reports again after this read keeps its entry (forget compares seenAt).
-      await Promise.all(stale.map((r) => backend.forget?.(r.replica, r.seenAt).catch(() => undefined)));
-      return all.filter((r) => r.seenAt >= oldest);
+      const now = clock.now();
+      const expired = all.filter((r) => r.expiresAt !== undefined && r.expiresAt < now);
+      if (expired.length === 0) return all;
+      // Best effort; `forget` compares `seenAt`, so a replica that reported after this read stays.
+      await Promise.all(expired.map((r) => backend.forget?.(r.replica, r.seenAt).catch(() => undefined)));
+      return all.filter((r) => !expired.includes(r));
     },
     status,
     async close() {
@@ -437,8 +453,9 @@ export function createPolicyStore(options: PolicyStoreOptions): PolicyStore {
       timer = undefined;
       unwatch?.();
       await syncing?.catch(() => undefined);
-      // A replica that shuts down cleanly leaves the fleet view at once.
-      await backend.forget?.(replica).catch(() => undefined);
+      // A replica that shuts down cleanly leaves the fleet view at once; a newer report under the
+      // same name (a restarted pod) stays.
+      if (lastReportedAt !== undefined) await backend.forget?.(replica, lastReportedAt).catch(() => undefined);
     },
   };
 }

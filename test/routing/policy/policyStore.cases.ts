@@ -245,18 +245,42 @@ export function policyStoreCases(name: string, factory: BackendFactory): void {
     }, { timeout: 5_000, interval: 10 });
   });
 
-  test(`${name}: a replica that stopped reporting drops out of the fleet view and out of the backend`, async () => {
+  test(`${name}: a replica whose report expired drops out of the fleet view and out of the backend`, async () => {
     const b = await backend();
     const clock = createManualClock(1_000_000);
     const one = await store(b, { replica: 'one', clock, replicaTtlMs: 15_000 });
-    await b.report!({ replica: 'crashed', seenAt: clock.now() - 60_000 });
-    await b.report!({ replica: 'slow-but-alive', seenAt: clock.now() - 10_000 });
-    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['one', 'slow-but-alive']);
-    expect((await b.replicas!()).map((r) => r.replica).sort()).toEqual(['one', 'slow-but-alive']);
+    const now = clock.now();
+    await b.report!({ replica: 'crashed', seenAt: now - 60_000, expiresAt: now - 45_000 });
+    // Reports every 30 s, so it asked for a long expiry: the reader's own, shorter one does not apply.
+    await b.report!({ replica: 'slow-interval', seenAt: now - 20_000, expiresAt: now + 70_000 });
+    await b.report!({ replica: 'no-interval', seenAt: now - 600_000 });
+    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['no-interval', 'one', 'slow-interval']);
+    expect((await b.replicas!()).map((r) => r.replica).sort()).toEqual(['no-interval', 'one', 'slow-interval']);
     // Every sync reports, so a live replica's entry stays fresh while time passes.
-    clock.advance(20_000);
+    clock.advance(80_000);
     await one.sync();
-    expect((await one.replicas()).map((r) => r.replica)).toEqual(['one']);
+    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['no-interval', 'one']);
+  });
+
+  test(`${name}: a replica that cannot read the backend still reports what it routes by`, async () => {
+    const b = await backend();
+    const clock = createManualClock(1_000_000);
+    const writer = await store(b, { replica: 'writer', clock });
+    await writer.activate((await writer.propose(v1)).version);
+    let readable = true;
+    const flaky: PolicyBackend = { ...b, read: () => (readable ? b.read() : Promise.reject(new Error('timeout'))), report: b.report!.bind(b), replicas: b.replicas!.bind(b), forget: b.forget!.bind(b), write: b.write.bind(b) };
+    const stuck = await store(flaky, { replica: 'stuck', clock, replicaTtlMs: 15_000, on: { syncError: () => {} } });
+    readable = false;
+    clock.advance(60_000);
+    await stuck.sync();
+    const fleet = await writer.replicas();
+    expect(fleet.find((r) => r.replica === 'stuck')).toMatchObject({ applied: { version: 1 }, seenAt: 1_060_000 });
+  });
+
+  test(`${name}: replicaTtlMs must be longer than syncIntervalMs`, () => {
+    expect(() => createPolicyStore({ store: { read: async () => ({ revision: 0, versions: [], activations: [] }), write: async () => true }, syncIntervalMs: 5_000, replicaTtlMs: 5_000 })).toThrow(
+      /replicaTtlMs.*longer than `syncIntervalMs`/,
+    );
   });
 
   test(`${name}: forget keeps a replica that reported after the stale read`, async () => {
@@ -268,12 +292,18 @@ export function policyStoreCases(name: string, factory: BackendFactory): void {
     expect(await b.replicas!()).toEqual([]);
   });
 
-  test(`${name}: a replica that closes leaves the fleet view`, async () => {
+  test(`${name}: a replica that closes leaves the fleet view, but a newer report under its name stays`, async () => {
     const b = await backend();
     const one = await store(b, { replica: 'one' });
     const two = await store(await reopen(b), { replica: 'two' });
     expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['one', 'two']);
     await two.close();
     expect((await one.replicas()).map((r) => r.replica)).toEqual(['one']);
+    // A restarted process under the same name reported before the old one closed.
+    const clock = createManualClock(10_000_000_000_000);
+    const old = await store(b, { replica: 'pod-0' });
+    await store(await reopen(b), { replica: 'pod-0', clock });
+    await old.close();
+    expect((await one.replicas()).map((r) => r.replica).sort()).toEqual(['one', 'pod-0']);
   });
 }
