@@ -74,7 +74,15 @@ export function lookupRouter<Data = unknown, Ctx = unknown>(
         entries.delete(key);
       }
       return lookups.run(key, async (flight) => {
-        const instances = await run({ ...input, signal: flight.signal });
+        // Field by field: spreading `input` would read the call's lazy signal and build its controller.
+        const instances = await run({
+          operation: input.operation,
+          data: input.data,
+          context: input.context,
+          get signal() {
+            return flight.signal;
+          },
+        });
         // Failed lookups are not cached; nor is one that was invalidated while it ran.
         if (flight.current) entries.set(key, { expiresAt: clock.now() + ttlMs, instances: Promise.resolve(instances) });
         return instances;
