@@ -31,7 +31,9 @@ it('normalises a normalised path to itself', () => {
     params(2_000),
   );
   // The property says something only if many inputs were accepted, and many of those rewritten.
-  expect(accepted).toBeGreaterThan(200);
+  // Over 2,000 runs about 235 are accepted (σ ≈ 15 across seeds) and 135 rewritten: the floors sit
+  // five σ below, so no seed fails them by chance.
+  expect(accepted).toBeGreaterThan(150);
   expect(changed).toBeGreaterThan(50);
 });
 
