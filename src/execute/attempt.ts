@@ -1,4 +1,5 @@
-import { ABORTABLE, REASONS, type Abortable } from '../_internal/abort.js';
+import { REASONS } from '../_internal/abort.js';
+import { ABORTABLE, type Abortable } from '../_internal/abortable.js';
 import type { Timed } from '../_internal/timerQueue.js';
 import type { Instance } from '../router/types.js';
 import type { AnyCall } from './call.js';
@@ -83,7 +84,7 @@ export class Attempt implements Timed, SignalSource, Abortable {
   timerSlot = -1;
   timerSeq = 0;
   private controller: AbortController | undefined = undefined;
-  /** Listeners added through the `Abortable` methods (undici's, one per request). */
+  /** Listeners added through the `Abortable` methods (undici's, one per request in flight). */
   private listeners: (() => void)[] | undefined = undefined;
 
   constructor(
@@ -109,24 +110,12 @@ export class Attempt implements Timed, SignalSource, Abortable {
     return this.controller.signal;
   }
 
-  on(_event: 'abort', listener: () => void): this {
-    if (this.listeners === undefined) this.listeners = [listener];
-    else this.listeners.push(listener);
-    return this;
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.listeners ??= []).push(listener);
   }
 
-  /** The same as `on`: an attempt aborts at most once. */
-  once(event: 'abort', listener: () => void): this {
-    return this.on(event, listener);
-  }
-
-  removeListener(_event: 'abort', listener: () => void): this {
-    const listeners = this.listeners;
-    if (listeners === undefined) return this;
-    const at = listeners.indexOf(listener);
-    if (at !== -1) listeners.splice(at, 1);
-    if (listeners.length === 0) this.listeners = undefined;
-    return this;
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners = this.listeners?.filter((added) => added !== listener);
   }
 
   /** Arms the timeout (and the hedge, when due first) and calls the worker. */
@@ -167,15 +156,13 @@ export class Attempt implements Timed, SignalSource, Abortable {
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
-    const listeners = this.listeners;
+    const listeners = this.listeners ?? [];
     this.listeners = undefined;
-    if (listeners !== undefined) {
-      for (const listener of listeners) {
-        try {
-          listener();
-        } catch {
-          // As with an AbortSignal's listeners: one that throws stops neither the others nor the abort.
-        }
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // As with an AbortSignal's listeners: one that throws stops neither the others nor the abort.
       }
     }
     if (!this.done) this.fail(reason, false, true);

@@ -1,4 +1,4 @@
-import { ABORTABLE, abortableOf, type Abortable } from '../_internal/abort.js';
+import { ABORTABLE, abortableOf, type Abortable } from '../_internal/abortable.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import { abortableOf, type Abortable } from '../../_internal/abort.js';
+import { abortableOf, type Abortable } from '../../_internal/abortable.js';
 import { expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
 import { withStream, type StreamSend } from './_stream.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
