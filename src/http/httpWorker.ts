@@ -188,12 +188,13 @@ function staticHeaders(init: HeadersInit | undefined): Record<string, string> | 
 
 /**
  * A request whose `signal` is the call's, read only when a transport reads it: the undici transport
- * cancels through the attempt's `Abortable` instead, so a request costs no AbortController.
+ * cancels through the attempt's `Abortable` instead, so a request costs no AbortController. A
+ * transport that replaces `signal` (assigning it, or passing on a copy) is left with its own signal.
  */
 class AttemptRequest implements TransportRequest {
   declare signal: AbortSignal;
-  readonly [ABORTABLE]: Abortable;
   readonly #call: SignalSource;
+  #abortable: Abortable | undefined;
 
   constructor(
     public url: URL,
@@ -203,17 +204,32 @@ class AttemptRequest implements TransportRequest {
     call: SignalSource,
     abortable: Abortable,
   ) {
-    this[ABORTABLE] = abortable;
     this.#call = call;
+    this.#abortable = abortable;
     Object.defineProperty(this, 'signal', REQUEST_SIGNAL);
+  }
+
+  /** On the prototype, so a copy (`{ ...request, signal }`) does not carry it. */
+  get [ABORTABLE](): Abortable | undefined {
+    return this.#abortable;
   }
 
   static sourceOf(request: object): SignalSource {
     return (request as AttemptRequest).#call;
   }
+
+  static replaceSignal(request: object, signal: AbortSignal): void {
+    (request as AttemptRequest).#abortable = undefined;
+    Object.defineProperty(request, 'signal', { value: signal, writable: true, enumerable: true, configurable: true });
+  }
 }
 
-const REQUEST_SIGNAL = lazySignal(AttemptRequest.sourceOf);
+const REQUEST_SIGNAL: PropertyDescriptor = {
+  ...lazySignal(AttemptRequest.sourceOf),
+  set(this: object, signal: AbortSignal) {
+    AttemptRequest.replaceSignal(this, signal);
+  },
+};
 
 /** Whether the call was aborted, and why, read without creating its signal when it has an `Abortable`. */
 function abortedOf(call: SignalSource, abortable: Abortable | undefined): { reason: unknown } | undefined {

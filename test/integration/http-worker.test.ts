@@ -301,6 +301,47 @@ describe.each([
       }
     });
 
+    it('keeps the signal of a transport that wraps this one and replaces the request signal', async () => {
+      const wrappers: Array<(signal: AbortSignal) => Transport> = [
+        // Passes on a copy with its own signal.
+        (signal) => ({ request: (req) => transport.request({ ...req, signal }), close: async () => {} }),
+        // Replaces the signal on the request it was given.
+        (signal) => ({
+          request: (req) => {
+            req.signal = signal;
+            return transport.request(req);
+          },
+          close: async () => {},
+        }),
+      ];
+      for (const wrap of wrappers) {
+        let upstreamClosed!: Promise<unknown>;
+        let arrived!: () => void;
+        const arrival = new Promise<void>((resolve) => (arrived = resolve));
+        const hanging = await listen((req) => {
+          upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
+          arrived();
+        });
+        try {
+          const own = new AbortController();
+          const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), retry: false });
+          const pending = fanout.run({
+            operation: 'wrapped',
+            data: undefined,
+            context: undefined,
+            worker: createHttpWorker({ path: '/x', transport: wrap(own.signal) }),
+            strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
+          });
+          await arrival;
+          own.abort(new Error('the wrapper gave up'));
+          expect(await pending).toEqual(['failed']);
+          await upstreamClosed;
+        } finally {
+          await hanging.close();
+        }
+      }
+    });
+
     it('cancels the losing request when another instance answers first', async () => {
       let upstreamClosed!: Promise<unknown>;
       let arrived!: () => void;
