@@ -1,4 +1,5 @@
 import { REASONS } from '../_internal/abort.js';
+import { ABORTABLE, type Abortable } from '../_internal/abortable.js';
 import type { Timed } from '../_internal/timerQueue.js';
 import type { Instance } from '../router/types.js';
 import type { AnyCall } from './call.js';
@@ -16,7 +17,7 @@ export interface AttemptOwner {
 
 /** What a worker gets: plain data plus the attempt's signal, read lazily. */
 class AttemptCall implements WorkerCall<unknown, unknown> {
-  readonly #source: SignalSource;
+  readonly #source: Attempt;
   declare readonly signal: AbortSignal;
   readonly data: unknown;
   readonly context: unknown;
@@ -25,7 +26,7 @@ class AttemptCall implements WorkerCall<unknown, unknown> {
   readonly deadline: number;
   readonly hedge: boolean;
 
-  constructor(source: SignalSource, call: AnyCall, attempt: number, hedge: boolean) {
+  constructor(source: Attempt, call: AnyCall, attempt: number, hedge: boolean) {
     this.data = call.data;
     this.context = call.context;
     this.operation = call.operation;
@@ -34,6 +35,11 @@ class AttemptCall implements WorkerCall<unknown, unknown> {
     this.hedge = hedge;
     this.#source = source;
     Object.defineProperty(this, 'signal', CALL_SIGNAL);
+  }
+
+  /** The attempt as an abort source, for `httpWorker`'s undici requests; on the prototype, so `{ ...call }` drops it. */
+  get [ABORTABLE](): Abortable {
+    return this.#source;
   }
 
   static sourceOf(call: object): SignalSource {
@@ -57,7 +63,7 @@ function classifySafely(classify: Classifier, input: Parameters<Classifier>[0]):
  * (`ok`, `value` or `error` and its classification) and its timer entry. It never throws: it ends
  * exactly once, by answer, failure, timeout or abort, and tells its owner.
  */
-export class Attempt implements Timed, SignalSource {
+export class Attempt implements Timed, SignalSource, Abortable {
   owner: AttemptOwner;
   readonly number: number;
   report: AttemptReport | undefined = undefined;
@@ -78,6 +84,8 @@ export class Attempt implements Timed, SignalSource {
   timerSlot = -1;
   timerSeq = 0;
   private controller: AbortController | undefined = undefined;
+  /** Listeners added through the `Abortable` methods (undici's, one per request in flight). */
+  private listeners: (() => void)[] | undefined = undefined;
 
   constructor(
     readonly call: AnyCall,
@@ -100,6 +108,14 @@ export class Attempt implements Timed, SignalSource {
       if (this.aborted) this.controller.abort(this.reason);
     }
     return this.controller.signal;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners = this.listeners?.filter((added) => added !== listener);
   }
 
   /** Arms the timeout (and the hedge, when due first) and calls the worker. */
@@ -140,6 +156,15 @@ export class Attempt implements Timed, SignalSource {
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
+    const listeners = this.listeners ?? [];
+    this.listeners = undefined;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // As with an AbortSignal's listeners: one that throws stops neither the others nor the abort.
+      }
+    }
     if (!this.done) this.fail(reason, false, true);
   }
 

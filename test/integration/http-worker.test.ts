@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultClassify } from '../../src/execute/classify.js';
-import type { Instance, WorkerCall } from '../../src/index.js';
+import { createFanout, firstSuccess, mergeAll, staticRouter, type Instance, type WorkerCall } from '../../src/index.js';
 import {
   fetchTransport,
   httpWorker as createHttpWorker,
@@ -249,6 +249,122 @@ describe.each([
         const reason = new Error('caller left');
         controller.abort(reason);
         expect(await pending).toBe(reason);
+        await upstreamClosed;
+      } finally {
+        await hanging.close();
+      }
+    });
+
+    it('cancels the request and closes its connection when the attempt times out in a fan-out', async () => {
+      let upstreamClosed!: Promise<unknown>;
+      const hanging = await listen((req) => {
+        upstreamClosed = once(req.socket, 'close');
+      });
+      try {
+        const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), timeoutMs: 50, retry: false });
+        const outcomes = await fanout.run({
+          operation: 'slow',
+          data: undefined,
+          context: undefined,
+          worker: httpWorker({ path: '/x' }),
+          strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
+        });
+        expect(outcomes).toEqual(['timeout']);
+        await upstreamClosed;
+      } finally {
+        await hanging.close();
+      }
+    });
+
+    it('cancels a body still arriving when the caller aborts the fan-out', async () => {
+      let upstreamClosed!: Promise<unknown>;
+      let headersSent!: () => void;
+      const streaming = new Promise<void>((resolve) => (headersSent = resolve));
+      const hanging = await listen((req, res) => {
+        // The client resets the connection, so the socket may emit an error before it closes.
+        upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('[1,', () => headersSent());
+      });
+      try {
+        const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), retry: false });
+        const controller = new AbortController();
+        const pending = failure(
+          fanout.run({ operation: 'slow', data: undefined, context: undefined, worker: httpWorker({ path: '/x' }), strategy: mergeAll(), signal: controller.signal }),
+        );
+        await streaming;
+        controller.abort(new Error('caller left'));
+        expect((await pending).name).toBe('SwitchyardError');
+        await upstreamClosed;
+      } finally {
+        await hanging.close();
+      }
+    });
+
+    it('keeps the signal of a transport that wraps this one and replaces the request signal', async () => {
+      const wrappers: Array<(signal: AbortSignal) => Transport> = [
+        // Passes on a copy with its own signal.
+        (signal) => ({ request: (req) => transport.request({ ...req, signal }), close: async () => {} }),
+        // Replaces the signal on the request it was given.
+        (signal) => ({
+          request: (req) => {
+            req.signal = signal;
+            return transport.request(req);
+          },
+          close: async () => {},
+        }),
+      ];
+      for (const wrap of wrappers) {
+        let upstreamClosed!: Promise<unknown>;
+        let arrived!: () => void;
+        const arrival = new Promise<void>((resolve) => (arrived = resolve));
+        const hanging = await listen((req) => {
+          upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
+          arrived();
+        });
+        try {
+          const own = new AbortController();
+          const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), retry: false });
+          const pending = fanout.run({
+            operation: 'wrapped',
+            data: undefined,
+            context: undefined,
+            worker: createHttpWorker({ path: '/x', transport: wrap(own.signal) }),
+            strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
+          });
+          await arrival;
+          own.abort(new Error('the wrapper gave up'));
+          expect(await pending).toEqual(['failed']);
+          await upstreamClosed;
+        } finally {
+          await hanging.close();
+        }
+      }
+    });
+
+    it('cancels the losing request when another instance answers first', async () => {
+      let upstreamClosed!: Promise<unknown>;
+      let arrived!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      const hanging = await listen((req) => {
+        upstreamClosed = once(req.socket, 'close');
+        arrived();
+      });
+      try {
+        const fanout = createFanout({
+          router: staticRouter([
+            { id: 'slow', url: hanging.origin },
+            { id: 'fast', url: upstream.origin },
+          ]),
+          retry: false,
+        });
+        const worker = httpWorker({ path: '/x' });
+        const slowFirst: typeof worker = async (target, workerCall) => {
+          if (target.id === 'fast') await arrival;
+          return worker(target, workerCall);
+        };
+        const value = await fanout.run({ operation: 'race', data: undefined, context: undefined, worker: slowFirst, strategy: firstSuccess() });
+        expect(value).toEqual({ ok: true });
         await upstreamClosed;
       } finally {
         await hanging.close();

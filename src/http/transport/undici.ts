@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
+import { abortableOf, type Abortable } from '../../_internal/abortable.js';
 import { expected, parseOptions, positiveInteger, v } from '../../_internal/validate.js';
 import { withStream, type StreamSend } from './_stream.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
@@ -56,19 +57,23 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
       bodyTimeout: 0,
     });
 
+  // A request from httpWorker carries its attempt as an abort source that undici takes in place of
+  // a signal; reading `req.signal` would create an AbortController for nothing.
+  const signalOf = (req: TransportRequest): AbortSignal | Abortable => abortableOf(req) ?? req.signal;
   const optionsOf = (req: TransportRequest): Dispatcher.RequestOptions => ({
     origin: req.url.origin,
     path: `${req.url.pathname}${req.url.search}`,
     method: req.method as Dispatcher.HttpMethod,
     headers: req.headers,
     body: req.body as Dispatcher.DispatchOptions['body'],
-    signal: req.signal,
+    signal: signalOf(req) as Dispatcher.RequestOptions['signal'],
     headersTimeout: 0,
     bodyTimeout: 0,
   });
   /** The same contract as fetch: whatever broke on the wire is a TypeError, the original on `cause`. */
   const failure = (req: TransportRequest, error: unknown): unknown => {
-    if (req.signal.aborted) return req.signal.reason;
+    const signal = signalOf(req);
+    if (signal.aborted) return signal.reason;
     if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') return error;
     return new TypeError('The request failed', { cause: error });
   };
