@@ -35,9 +35,9 @@ import { expectedOf, outcomeText, renderValue, SCOPES, STRATEGIES, TIMING, type 
  *
  * Real time here: no cell waits on a timer but the 5 ms retry backoff, and the timeout (2 s) is
  * only a safety net, never reached; a hedge, when one is allowed, would start after 50 ms, long
- * before it. `firstSuccess` with one faulty instance is left to the in-process matrix: which of a
- * fast failure and a fast success arrives first is a race on a real network, and the strategy's
- * outcome for `fake-0` depends on it.
+ * before it. `firstSuccess` with one faulty instance, and after a successful 401 refresh on every
+ * instance, is left to the in-process matrix: which answer arrives first is a race on a real
+ * network, and the strategy's outcome for `fake-0` depends on it.
  */
 
 const IDS = ['fake-0', 'fake-1', 'fake-2'];
@@ -136,8 +136,11 @@ for (const scope of SCOPES)
     for (const fault of ['reset', 'refused', 'malformed', '500'] as const)
       plans.push({ cell: { fault, idempotent: false, scope, strategy, retry: true, hedge: true, dedup: false }, callers: 1, worker: () => ({ worker: post }) });
     for (const fault of ['401+refresh', '401+refresh-rejected'] as const)
-      for (const idempotent of [true, false])
+      for (const idempotent of [true, false]) {
+        // After a successful refresh every instance answers: which wins `firstSuccess` is a race.
+        if (strategy === 'firstSuccess' && fault === '401+refresh') continue;
         plans.push({ cell: { fault, idempotent, scope, strategy, retry: true, hedge: false, dedup: false }, callers: 2, worker: () => withCredentials(idempotent ? 'GET' : 'POST') });
+      }
   }
 
 const name = ({ cell, callers }: Plan) =>
