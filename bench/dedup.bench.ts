@@ -1,5 +1,5 @@
 /**
- * Issue 3: a burst of identical requests with and without dedup (worker calls and throughput),
+ * A burst of identical requests with and without dedup (worker calls and throughput),
  * and the cost of a cache hit against a bare async function call.
  *
  * The backend is simulated as a service that handles 8 calls at a time, 1 ms each (p-limit +

@@ -1,5 +1,5 @@
 /**
- * Issue 4: "The Tail at Scale" arithmetic with seeded fake instances in simulated time.
+ * "The Tail at Scale" arithmetic with seeded fake instances in simulated time.
  * 100 instances; each call takes 10–15 ms, and with probability 1% a further 1 s. A fan-out waits
  * for all 100 (mergeAll), so without hedging ~63% of fan-outs hit at least one slow call.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 4: what breakers and hedging cost when they are armed but never fire, against the core
+ * What breakers and hedging cost when they are armed but never fire, against the core
  * executor alone, on the same in-process workers.
  */
 import { createFanout, mergeAll, staticRouter, type Instance } from '../dist/index.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 5: the cost of one path lookup. switchyard's RouteMatcher (path normalisation, rou3 lookup,
+ * The cost of one path lookup. switchyard's RouteMatcher (path normalisation, rou3 lookup,
  * the seed's specificity order, target URL building) against rou3 alone (`findRoute`) and
  * find-my-way (`find`) on the same table: the seed's gateway table plus 52 routes.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 11: the cost of finding a key's shard. switchyard's jump hash on string keys (FNV-1a 64,
+ * The cost of finding a key's shard. switchyard's jump hash on string keys (FNV-1a 64,
  * no BigInt) and weighted rendezvous hashing against `hashring` (md5 ring, 160 points per server)
  * and `consistent-hash` (PJW ring) on the same keys, at 10 and 100 nodes; and the whole
  * `shardRouter.route()` call (key extraction, tenant map, prefix ranges, hash, instance pick).
@@ -71,7 +71,7 @@ export default async function bench(): Promise<string> {
   const table = rows
     .map((r) => `| ${r.name} | ${r.n} | ${r.ns.toFixed(0)} | ${lookupsPerSecond(r.ns)} | ${(find('hashring get', r.n) / r.ns).toFixed(2)}× |`)
     .join('\n');
-  return `## Shard lookup (issue 11)
+  return `## Shard lookup
 
 One lookup of a string key's node among 10 and 100 nodes, cycling over ${KEYS.length} keys.
 \`jumpHashString\` hashes the key with FNV-1a 64 in 32-bit arithmetic and runs jump consistent hash
