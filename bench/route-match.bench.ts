@@ -1,7 +1,8 @@
 /**
  * The cost of one path lookup. switchyard's RouteMatcher (path normalisation, rou3 lookup,
- * the seed's specificity order, target URL building) against rou3 alone (`findRoute`) and
- * find-my-way (`find`) on the same table: the seed's gateway table plus 52 routes.
+ * the most-specific-first order, target URL building) against rou3 alone (`findRoute`) and
+ * find-my-way (`find`) on the same table: a BFF gateway's table plus 52 routes. Contenders are
+ * measured in alternating rounds; each one's median round is reported.
  */
 import FindMyWay from 'find-my-way';
 import { addRoute, createRouter, findAllRoutes, findRoute } from 'rou3';
@@ -47,16 +48,35 @@ const PATHS = [
 /** Our pattern syntax in rou3's: a trailing `*` is rou3's `**` (rou3's own `*` has another meaning). */
 const toRou3 = (pattern: string) => (pattern.endsWith('/*') ? `${pattern.slice(0, -1)}**` : pattern);
 
-function measure(lookup: (path: string) => unknown, minMs = 2_000): number {
+function warm(lookup: (path: string) => unknown): void {
   for (const path of PATHS) if (lookup(path) == null) throw new Error(`no match for ${path}`);
   for (let i = 0; i < 20_000; i++) lookup(PATHS[i % PATHS.length]!);
+}
+
+/** ns per lookup over one round of about `ms`. */
+function round(lookup: (path: string) => unknown, ms: number): number {
   let count = 0;
   const started = performance.now();
-  while (performance.now() - started < minMs) {
-    for (let round = 0; round < 1_000; round++) for (const path of PATHS) lookup(path);
-    count += 1_000 * PATHS.length;
+  while (performance.now() - started < ms) {
+    for (let i = 0; i < 200; i++) for (const path of PATHS) lookup(path);
+    count += 200 * PATHS.length;
   }
   return ((performance.now() - started) * 1e6) / count;
+}
+
+/** Rounds of every contender in turn (the order rotating), so drift in the machine hits all alike. */
+function measureAll<K extends string>(contenders: Record<K, (path: string) => unknown>, rounds = 9, ms = 250): Record<K, number> {
+  const names = Object.keys(contenders) as K[];
+  for (const name of names) warm(contenders[name]);
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length]!;
+      samples[name].push(round(contenders[name], ms));
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
 }
 
 export default async function bench(): Promise<string> {
@@ -69,12 +89,12 @@ export default async function bench(): Promise<string> {
   const fmw = FindMyWay();
   for (const [pattern, target] of Object.entries(routes)) fmw.on('GET', pattern, () => target);
 
-  const results = {
-    switchyard: measure((path) => matcher.match({ method: 'GET', path })),
-    rou3: measure((path) => findRoute(rou3, 'GET', path)),
-    rou3All: measure((path) => findAllRoutes(rou3, 'GET', path, { params: false })[0]),
-    findMyWay: measure((path) => fmw.find('GET', path)),
-  };
+  const results = measureAll({
+    switchyard: (path) => matcher.match({ method: 'GET', path }),
+    rou3: (path) => findRoute(rou3, 'GET', path),
+    rou3All: (path) => findAllRoutes(rou3, 'GET', path, { params: false })[0],
+    findMyWay: (path) => fmw.find('GET', path),
+  });
   const row = (name: string, ns: number) =>
     `| ${name} | ${ns.toFixed(0)} | ${(ns / results.rou3).toFixed(2)}× | ${(ns / results.findMyWay).toFixed(2)}× |`;
   return `## Route matching
@@ -85,7 +105,8 @@ switchyard's \`createRouteMatcher().match()\` does more than a lookup: it normal
 path, applies the most-specific-first order over every candidate rou3 finds (\`findAllRoutes\`),
 checks method/header conditions, picks a target and builds its URL. rou3 alone is \`findRoute\`
 and find-my-way is \`find\` on the same patterns; rou3 \`findAllRoutes\` is the call switchyard
-makes, listed to show where the time goes. ns per lookup (lower is better).
+makes, listed to show where the time goes. ns per lookup (lower is better), the median of 9
+rounds with the contenders alternated.
 
 | matcher | ns / lookup | vs rou3 findRoute | vs find-my-way find |
 |---|---|---|---|
