@@ -71,6 +71,11 @@ export function sharedExampleCases(world: ExampleWorld): void {
     expect(byName(body)).toEqual(['Conference Staff', 'Engineering', 'Operations']);
   });
 
+  sharedErrorCases(world);
+}
+
+/** The answers every example gives when no instance has the group or the user has none: codes, no upstream text. */
+export function sharedErrorCases(world: ExampleWorld): void {
   it('answers 404 NOT_FOUND when no instance has the group', async () => {
     const { status, body } = await world.get('/groups/g-none', 'ada');
     expect(status).toBe(404);

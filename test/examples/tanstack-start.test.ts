@@ -3,7 +3,7 @@ import { fromCrossJSON, toJSON } from 'seroval';
 import { describe, expect, it } from 'vitest';
 import { serveApp, type RunningApp } from '../../examples/tanstack-start/serve.js';
 import { listen, startRestInstance, type InstanceSeed, type RunningInstance } from '../../examples/shared/world.js';
-import { byName, useExample } from './_support.js';
+import { byName, sharedErrorCases, useExample } from './_support.js';
 
 // The instances by id, so that one test can stop one of them.
 const running = new Map<string, RunningInstance>();
@@ -85,18 +85,7 @@ describe('the TanStack Start example', () => {
     expect(body).toEqual({ id: 'g-acme-eng', name: 'ACME Engineering', instance: 'enterprise-acme' });
   });
 
-  it('answers 404 NOT_FOUND when no instance has the group', async () => {
-    const { status, body } = await world.get('/groups/g-none', 'ada');
-    expect(status).toBe(404);
-    expect(body).toMatchObject({ code: 'NOT_FOUND' });
-  });
-
-  it('answers 403 FORBIDDEN when the user belongs to no instance, without upstream text', async () => {
-    const { status, body } = await world.get('/groups/g-eng', 'mallory');
-    expect(status).toBe(403);
-    expect(body).toMatchObject({ code: 'FORBIDDEN' });
-    expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|secret|Bearer/);
-  });
+  sharedErrorCases(world);
 
   it('refuses a request without a user', async () => {
     const { status, body } = await world.get('/groups?q=');
