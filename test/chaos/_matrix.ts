@@ -1,4 +1,4 @@
-import type { InstanceReport } from '../../src/index.js';
+import { firstSuccess, mergeAll, partialWithWarnings, requireInstance, type InstanceReport } from '../../src/index.js';
 
 /**
  * The chaos matrix's model: the faults, the settings, and what the docs say must happen
@@ -166,4 +166,18 @@ export function renderValue(strategy: StrategyName, value: unknown): string {
     );
   }
   return list(value as string[]);
+}
+
+/** The built-in strategy a cell names; `requireInstance` requires the faulty instance, `fake-0`. */
+export function strategyOf(name: StrategyName) {
+  switch (name) {
+    case 'firstSuccess':
+      return firstSuccess();
+    case 'mergeAll':
+      return mergeAll();
+    case 'requireInstance':
+      return requireInstance('fake-0');
+    case 'partialWithWarnings':
+      return partialWithWarnings();
+  }
 }

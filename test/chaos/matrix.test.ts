@@ -3,11 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createFanout,
-  firstSuccess,
   isSwitchyardError,
-  mergeAll,
-  partialWithWarnings,
-  requireInstance,
   staticRouter,
   type FanoutReport,
   type Instance,
@@ -22,12 +18,12 @@ import {
   renderValue,
   SCOPES,
   STRATEGIES,
+  strategyOf,
   TIMING,
   TRAITS,
   type Cell,
   type Expected,
   type Fault,
-  type StrategyName,
 } from './_matrix.js';
 import { knownBug, writeTable, type Row } from './_table.js';
 
@@ -115,18 +111,6 @@ function fleet(cell: Cell) {
   };
 }
 
-function strategyOf(name: StrategyName) {
-  switch (name) {
-    case 'firstSuccess':
-      return firstSuccess();
-    case 'mergeAll':
-      return mergeAll();
-    case 'requireInstance':
-      return requireInstance('fake-0');
-    case 'partialWithWarnings':
-      return partialWithWarnings();
-  }
-}
 
 /** Advances fake time until every promise settled (each timer in turn, so no step skips one). */
 async function settleAll<T>(promises: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {

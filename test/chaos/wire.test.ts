@@ -6,9 +6,6 @@ import {
   createFanout,
   firstSuccess,
   isSwitchyardError,
-  mergeAll,
-  partialWithWarnings,
-  requireInstance,
   staticRouter,
   type FanoutReport,
   type Instance,
@@ -17,7 +14,7 @@ import {
 import { httpWorker } from '../../src/http/index.js';
 import { startFakeHttpFleet, type FakeFaultPlan, type FakeHttpFleet, type FakeHttpRequest } from '../../src/testing/index.js';
 import { leftoverResourcesSettled } from '../_support/resources.js';
-import { expectedOf, outcomeText, renderValue, SCOPES, STRATEGIES, TIMING, type Cell, type Fault, type Scope, type StrategyName } from './_matrix.js';
+import { expectedOf, outcomeText, renderValue, SCOPES, STRATEGIES, TIMING, type Cell, type Fault, type Scope, strategyOf } from './_matrix.js';
 
 /**
  * The chaos matrix's real-HTTP slice, on the HTTP fakes of switchyard/testing (real servers on
@@ -83,18 +80,6 @@ async function fleetFor(fault: Fault, scope: Scope): Promise<{ fleet: FakeHttpFl
   return { fleet, instances };
 }
 
-function strategyOf(name: StrategyName) {
-  switch (name) {
-    case 'firstSuccess':
-      return firstSuccess();
-    case 'mergeAll':
-      return mergeAll();
-    case 'requireInstance':
-      return requireInstance('fake-0');
-    case 'partialWithWarnings':
-      return partialWithWarnings();
-  }
-}
 
 /** A worker with per-instance credentials `t0`, `t1` … that counts its refreshes per instance. */
 function withCredentials(method: 'GET' | 'POST') {
