@@ -5,9 +5,9 @@
  * `Promise.allSettled` over global `fetch` and over `undici.request`.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { fromDist } from './_support/dist.js';
+import { close, listen } from './_support/servers.js';
 
 const { createFanout, mergeAll, staticRouter } = await fromDist<typeof import('switchyard')>('.');
 const { httpWorker } = await fromDist<typeof import('switchyard/http')>('./http');
@@ -21,17 +21,6 @@ const payload = JSON.stringify(
   Array.from({ length: 10 }, (_, i) => ({ id: `item-${i}`, name: `Item number ${i}`, price: i * 3.5, tags: ['a', 'b', 'c'], stock: i * 7 })),
 );
 
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 /** Runs `total` calls, `concurrency` at a time; returns calls/s and latencies. */
 async function load(call: () => Promise<unknown[]>, total: number): Promise<{ rps: number; p50: number; p99: number }> {

@@ -4,6 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
 import { fromDist } from './_support/dist.js';
+import { close, listen } from './_support/servers.js';
 
 const { createProxy } = await fromDist<typeof import('switchyard/http')>('./http');
 const { toNodeHandler } = await fromDist<typeof import('switchyard/node')>('./node');
@@ -23,17 +24,6 @@ const SCENARIOS: Scenario[] = [
   { name: '1 MiB POST', method: 'POST', requests: 200, concurrency: 10 },
 ];
 
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
 
 /** Sends `scenario.requests` requests, `concurrency` at a time over keep-alive sockets; returns requests/s and latencies. */
 async function load(port: number, scenario: Scenario, total = scenario.requests): Promise<{ rps: number; p50: number; p99: number }> {

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
 import net from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface Running {
   server: http.Server;
@@ -143,4 +144,25 @@ export async function expectNoLeaks(before: Map<string, number>): Promise<void> 
     if (round > 20) await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`Resources left behind: ${extra.join(', ')}`);
+}
+
+/**
+ * For a test file: returns `track`, which keeps a started server; after each test every tracked
+ * server is closed (last first) and sockets, servers and timers must be back to where they were.
+ */
+export function trackServers(): <T extends Running>(server: Promise<T>) => Promise<T> {
+  let before: Map<string, number>;
+  const running: Running[] = [];
+  beforeEach(() => {
+    before = snapshotResources();
+  });
+  afterEach(async () => {
+    for (const server of running.splice(0).reverse()) await server.close();
+    await expectNoLeaks(before);
+  });
+  return async (server) => {
+    const value = await server;
+    running.push(value);
+    return value;
+  };
 }

@@ -1,28 +1,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProxy, fetchTransport, type ProxyErrorState } from '../../src/http/index.js';
 import { sendWebResponse, toNodeHandler } from '../../src/node/index.js';
 import { undiciTransport } from '../../src/http/undici.js';
-import { expectNoLeaks, listen, recorder, refusedPort, send, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
+import { listen, recorder, refusedPort, send, sendRaw, trackServers } from '../http/_servers.js';
 
-let before: Map<string, number>;
-const running: Running[] = [];
-async function track<T extends Running>(server: Promise<T>): Promise<T> {
-  const value = await server;
-  running.push(value);
-  return value;
-}
-
-beforeEach(() => {
-  before = snapshotResources();
-});
-
-afterEach(async () => {
-  for (const server of running.splice(0).reverse()) await server.close();
-  await expectNoLeaks(before);
-});
+const track = trackServers();
 
 describe('upstream failures', () => {
   it('answers 502 with the generic body when the target refuses connections', async () => {

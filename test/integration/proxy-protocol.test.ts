@@ -1,28 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProxy, type ProxyOptions } from '../../src/http/index.js';
 import { toNodeHandler } from '../../src/node/index.js';
-import { expectNoLeaks, listen, recorder, sendRaw, snapshotResources, type Running } from '../http/_servers.js';
+import { listen, recorder, sendRaw, trackServers, type Running } from '../http/_servers.js';
 
 // Runs on the default transport of the test run: undici, or fetch with SWITCHYARD_TRANSPORT=fetch.
 
-let before: Map<string, number>;
-const running: Running[] = [];
-async function track<T extends Running>(server: Promise<T>): Promise<T> {
-  const value = await server;
-  running.push(value);
-  return value;
-}
-
-beforeEach(() => {
-  before = snapshotResources();
-});
-
-afterEach(async () => {
-  for (const server of running.splice(0).reverse()) await server.close();
-  await expectNoLeaks(before);
-});
+const track = trackServers();
 
 /**
  * An upstream that answers every request it reads (headers only; requests carry no body here)
