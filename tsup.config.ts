@@ -4,7 +4,7 @@ import { defineConfig, type Options } from 'tsup';
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
 /** Optional peer dependencies: each is loaded only by the entries that need it. */
-const OPTIONAL_PEERS = ['@opentelemetry/api', 'ioredis', 'pg', 'rou3', 'yaml'];
+const OPTIONAL_PEERS = ['@opentelemetry/api', 'ioredis', 'pg', 'rou3', 'rou3/compiler', 'yaml'];
 const PEER_FILTER = new RegExp(`^(${OPTIONAL_PEERS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
 
 /**
@@ -26,13 +26,15 @@ function friendlyOptionalPeers(): Plugin {
       });
       build.onLoad({ filter: /.*/, namespace: 'optional-peer' }, async (args) => {
         const name = JSON.stringify(args.path);
+        // `rou3/compiler` comes with `rou3`: the message names the package to install.
+        const pkg = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
         const names = Object.keys((await import(args.path)) as object).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default');
         const fail = `
   const code = cause && cause.code;
   const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' || String(cause && cause.message).includes(${name});
   if (!missing) throw cause;
   throw new Error(${JSON.stringify(
-    `switchyard: this entry needs the optional peer dependency "${args.path}", which is not installed. Install it: npm install ${args.path}`,
+    `switchyard: this entry needs the optional peer dependency "${pkg}", which is not installed. Install it: npm install ${pkg}`,
   )}, { cause });`;
         const contents =
           format === 'esm'

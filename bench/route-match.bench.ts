@@ -1,5 +1,5 @@
 /**
- * The cost of one path lookup. switchyard's RouteMatcher (path normalisation, rou3 lookup,
+ * The cost of one path lookup. switchyard's RouteMatcher (path normalisation, rou3's compiled lookup,
  * the most-specific-first order, target URL building) against rou3 alone (`findRoute`) and
  * find-my-way (`find`) on the same table: a BFF gateway's table plus 52 routes. Contenders are
  * measured in alternating rounds; each one's median round is reported.
@@ -84,6 +84,7 @@ export default async function bench(): Promise<string> {
   const count = Object.keys(routes).length;
 
   const matcher = createRouteMatcher(routes);
+  const walking = createRouteMatcher(routes, { compile: false });
   const rou3 = createRouter<string>();
   for (const [pattern, target] of Object.entries(routes)) addRoute(rou3, 'GET', toRou3(pattern), target);
   const fmw = FindMyWay();
@@ -91,6 +92,7 @@ export default async function bench(): Promise<string> {
 
   const results = measureAll({
     switchyard: (path) => matcher.match({ method: 'GET', path }),
+    switchyardWalking: (path) => walking.match({ method: 'GET', path }),
     rou3: (path) => findRoute(rou3, 'GET', path),
     rou3All: (path) => findAllRoutes(rou3, 'GET', path, { params: false })[0],
     findMyWay: (path) => fmw.find('GET', path),
@@ -102,15 +104,17 @@ export default async function bench(): Promise<string> {
 One lookup on a table of ${count} routes (a BFF gateway's table plus exact, \`:param\` and
 wildcard routes for ten services), cycling over ${PATHS.length} paths that hit every kind of route.
 switchyard's \`createRouteMatcher().match()\` does more than a lookup: it normalises and checks the
-path, applies the most-specific-first order over every candidate rou3 finds (\`findAllRoutes\`),
-checks method/header conditions, picks a target and builds its URL. rou3 alone is \`findRoute\`
-and find-my-way is \`find\` on the same patterns; rou3 \`findAllRoutes\` is the call switchyard
-makes, listed to show where the time goes. ns per lookup (lower is better), the median of 9
-rounds with the contenders alternated.
+path, finds every route whose pattern fits (rou3's compiled \`matchAll\`), takes the most specific
+one that accepts the request's method and headers, picks a target and builds its URL. With
+\`compile: false\` (for runtimes that forbid code generation) it walks rou3's tree
+(\`findAllRoutes\`) instead. rou3 alone is \`findRoute\` and find-my-way is \`find\` on the same
+patterns; rou3 \`findAllRoutes\` is listed to show where the time of the walking matcher goes.
+ns per lookup (lower is better), the median of 9 rounds with the contenders alternated.
 
 | matcher | ns / lookup | vs rou3 findRoute | vs find-my-way find |
 |---|---|---|---|
 ${row('switchyard match()', results.switchyard)}
+${row('switchyard match(), compile: false', results.switchyardWalking)}
 ${row('rou3 findRoute', results.rou3)}
 ${row('rou3 findAllRoutes (params: false)', results.rou3All)}
 ${row('find-my-way find', results.findMyWay)}`;

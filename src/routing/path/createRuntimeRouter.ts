@@ -90,6 +90,8 @@ export interface RuntimeRouterOptions {
   balance?: Balance;
   /** See `RouteMatcherOptions.random`. @default Math.random */
   random?: () => number;
+  /** See `RouteMatcherOptions.compile`; each loaded table is compiled once. @default true */
+  compile?: boolean;
   /**
    * Forwards a matched request; needed by `handle`, not by `match`. `proxyForward(options)` from
    * `switchyard/http` forwards through `createProxy`; this entry holds no proxy code itself.
@@ -193,6 +195,7 @@ const optionsSchema = v.strictObject({
   isAvailable: fn<(id: string) => boolean>().optional(),
   balance: expected<Balance>("'smooth' or 'random'", (v) => v === 'smooth' || v === 'random').optional(),
   random: fn<() => number>().optional(),
+  compile: v.boolean().optional(),
   forward: fn<Forward>().optional(),
   invalidPath: expected<'reject' | 'pass'>("'reject' or 'pass'", (v) => v === 'reject' || v === 'pass').optional(),
   on: v.strictObject({ load: fn<RuntimeRouterHooks['load']>().optional(), loadError: fn<RuntimeRouterHooks['loadError']>().optional() }).optional(),
@@ -256,6 +259,7 @@ export function createRuntimeRouter(options: RuntimeRouterOptions): RuntimeRoute
     ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
     ...(options.balance === undefined ? {} : { balance: options.balance }),
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.compile === undefined ? {} : { compile: options.compile }),
   };
 
   // lru-cache only bounds the number of tables. Staleness is tracked on each entry: lru-cache's

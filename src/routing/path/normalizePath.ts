@@ -21,8 +21,39 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 // Characters a WHATWG URL keeps raw in a path; anything else is percent-encoded (as `new URL()`
 // would) so a route's literal and a raw Node `req.url` compare equal.
 const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%|^[\]]/;
-const FAST_PATH = /^(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
-const DOT_SEGMENT = /\/\.\.?(?:[/;]|$)/;
+
+/**
+ * The characters of an already canonical path segment, by char code: those a URL keeps raw, minus
+ * `%` (an escape may need canonicalising) and `;` (refused). Everything else takes the slow path.
+ */
+const CANONICAL = new Uint8Array(128);
+for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@") {
+  CANONICAL[char.charCodeAt(0)] = 1;
+}
+
+/**
+ * Whether a path is already canonical and safe, in one pass over its char codes: it starts with
+ * `/`, its segments are non-empty (a trailing `/` excepted), none is `.` or `..`, and every
+ * character is in {@link CANONICAL}. Most request paths are; the rest go through the full check.
+ */
+export function isCanonical(pathname: string): boolean {
+  const length = pathname.length;
+  if (length === 0 || pathname.charCodeAt(0) !== 47) return false;
+  let start = 1;
+  for (let i = 1; i <= length; i++) {
+    const code = i === length ? 47 : pathname.charCodeAt(i);
+    if (code === 47) {
+      const size = i - start;
+      // Only the end may leave a segment empty: the root, or one trailing slash.
+      if (size === 0) return i === length;
+      if (pathname.charCodeAt(start) === 46 && (size === 1 || (size === 2 && pathname.charCodeAt(start + 1) === 46))) return false;
+      start = i + 1;
+    } else if (code >= 128 || CANONICAL[code] === 0) {
+      return false;
+    }
+  }
+  return true;
+}
 
 function encodeChar(char: string): string {
   return Array.from(new TextEncoder().encode(char), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
@@ -61,12 +92,12 @@ function canonicalSegment(segment: string): string | undefined {
 
 /** Normalises the path part only (no query); shared by request paths and route literals. */
 export function normalizeSegments(pathname: string): { ok: true; path: string } | { ok: false; reason: string } {
+  if (isCanonical(pathname)) return { ok: true, path: pathname };
   if (FORBIDDEN_RAW.test(pathname)) return { ok: false, reason: 'forbidden character' };
   if (!pathname.startsWith('/')) return { ok: false, reason: 'not an absolute path' };
   // Servlet containers strip `;params` from segments (`/admin;x/users` is `/admin/users` to them), so
   // a matrix parameter could route a request past a more specific route: refuse it.
   if (pathname.includes(';')) return { ok: false, reason: 'matrix parameter' };
-  if (FAST_PATH.test(pathname) && !DOT_SEGMENT.test(pathname)) return { ok: true, path: pathname };
   const segments = pathname.slice(1).split('/');
   const out: string[] = [];
   for (let i = 0; i < segments.length; i++) {
