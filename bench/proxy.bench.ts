@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import replyFrom from '@fastify/reply-from';
 import Fastify from 'fastify';
 import { createProxyServer } from 'http-proxy-3';
@@ -9,7 +12,7 @@ import { close, listen } from './_support/servers.js';
 const { createProxy } = await fromDist<typeof import('switchyard/http')>('./http');
 const { toNodeHandler } = await fromDist<typeof import('switchyard/node')>('./node');
 
-const ROUNDS = 5;
+const ROUNDS = 15;
 const MIB = Buffer.alloc(1024 * 1024, 'x');
 
 interface Scenario {
@@ -20,46 +23,41 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'small GET', method: 'GET', requests: 2_000, concurrency: 20 },
-  { name: '1 MiB POST', method: 'POST', requests: 200, concurrency: 10 },
+  { name: 'small GET', method: 'GET', requests: 5_000, concurrency: 20 },
+  { name: '1 MiB POST', method: 'POST', requests: 300, concurrency: 10 },
 ];
 
 
-/** Sends `scenario.requests` requests, `concurrency` at a time over keep-alive sockets; returns requests/s and latencies. */
-async function load(port: number, scenario: Scenario, total = scenario.requests): Promise<{ rps: number; p50: number; p99: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: scenario.concurrency });
-  const latencies: number[] = [];
-  let next = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const started = performance.now();
-      const request = http.request(
-        { host: '127.0.0.1', port, path: `/items/${next}?q=1`, method: scenario.method, agent },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-            latencies.push(performance.now() - started);
-            resolve();
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end(scenario.method === 'POST' ? MIB : undefined);
-    });
-  const worker = async () => {
-    while (next < total) {
-      next++;
-      await one();
-    }
+/** The child process that holds the upstream and the load generator; see _support/loadHarness.ts. */
+async function startHarness(): Promise<{
+  upstreamPort: number;
+  load(port: number, scenario: Scenario, total?: number): Promise<{ rps: number; latencies: number[] }>;
+  stop(): void;
+}> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./_support/loadHarness.ts', import.meta.url))], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('the load harness exited');
+    return line.value;
   };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: scenario.concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { rps: total / seconds, p50: at(0.5), p99: at(0.99) };
+  const upstreamPort = Number(await nextLine());
+  return {
+    upstreamPort,
+    async load(port, scenario, total = scenario.requests) {
+      child.stdin.write(`${port} ${scenario.method} ${total} ${scenario.concurrency}\n`);
+      return JSON.parse(await nextLine()) as { rps: number; latencies: number[] };
+    },
+    stop: () => void child.stdin.end(),
+  };
+}
+
+/** The latency at quantile `q` of all samples. */
+function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function median(values: number[]): number {
@@ -106,16 +104,11 @@ function httpProxy3(target: string): http.Server {
  * Proxy throughput on loopback: switchyard's `createProxy` behind node:http (`switchyard/http` as
  * Node resolves it: the undici transport, loaded from dist/) against fastify with
  * @fastify/reply-from, http-proxy-3 and a bare node:http pipe, all forwarding to the same upstream, in one run with the contenders alternated.
+ * The upstream and the load generator run in a child process (_support/loadHarness.ts).
  */
 export default async function (): Promise<string> {
-  const upstream = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      res.end('{"ok":true}');
-    });
-  });
-  const upstreamPort = await listen(upstream);
+  const harness = await startHarness();
+  const upstreamPort = harness.upstreamPort;
   const target = `http://127.0.0.1:${upstreamPort}`;
 
   const ours = http.createServer(toNodeHandler(createProxy({ target })));
@@ -142,36 +135,40 @@ export default async function (): Promise<string> {
     ['http-proxy-3', hp3Port],
     ['node:http pipe', pipePort],
   ] as const;
-  type Stats = { rps: number[]; p50: number[]; p99: number[] };
-  const results = new Map<string, Stats>();
+  type Stats = { rps: number[]; latencies: number[]; cpu: number[] };
   const sections: string[] = [];
   try {
     for (const scenario of SCENARIOS) {
-      for (const [, port] of contenders) await load(port, scenario, Math.ceil(scenario.requests / 2));
+      for (const [, port] of contenders) await harness.load(port, scenario, Math.ceil(scenario.requests / 2));
+      const stats = new Map<string, Stats>(contenders.map(([name]) => [name, { rps: [], latencies: [], cpu: [] }]));
       for (let round = 0; round < ROUNDS; round++) {
-        // Alternate the order so that no contender always runs on a warmer or cooler machine.
-        const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-        for (const [name, port] of order) {
-          const r = await load(port, scenario);
-          const key = `${scenario.name}/${name}`;
-          const stats = results.get(key) ?? { rps: [], p50: [], p99: [] };
-          stats.rps.push(r.rps);
-          stats.p50.push(r.p50);
-          stats.p99.push(r.p99);
-          results.set(key, stats);
+        // Rotate the order so that no contender always runs on a warmer or cooler machine.
+        for (let i = 0; i < contenders.length; i++) {
+          const [name, port] = contenders[(i + round) % contenders.length]!;
+          const cpuBefore = process.cpuUsage();
+          const r = await harness.load(port, scenario);
+          const cpu = process.cpuUsage(cpuBefore);
+          const stat = stats.get(name)!;
+          stat.rps.push(r.rps);
+          stat.latencies.push(...r.latencies);
+          // Only this contender is busy during its round: the process's CPU time is its cost.
+          stat.cpu.push((cpu.user + cpu.system) / scenario.requests);
         }
       }
-      const stat = (name: string) => results.get(`${scenario.name}/${name}`)!;
-      const oursRps = median(stat('switchyard').rps);
-      const oursP99 = median(stat('switchyard').p99);
+      const ours = stats.get('switchyard')!;
+      // Each round's ratio compares runs seconds apart, so a machine that drifts (CPU frequency, a
+      // neighbour's load) over the run moves both sides of it alike; the median of those is reported.
+      const ratio = (name: string) => median(ours.rps.map((rps, round) => rps / stats.get(name)!.rps[round]!));
+      const oursP99 = quantile(ours.latencies, 0.99);
       sections.push(
         `### ${scenario.name} (${scenario.requests} requests per round, concurrency ${scenario.concurrency})`,
         '',
-        '| proxy | requests/s | p50 ms | p99 ms | switchyard requests/s ÷ this | switchyard p99 ÷ this |',
-        '|---|---:|---:|---:|---:|---:|',
+        '| proxy | requests/s | p50 ms | p99 ms | CPU µs / request | switchyard requests/s ÷ this | switchyard p99 ÷ this |',
+        '|---|---:|---:|---:|---:|---:|---:|',
         ...contenders.map(([name]) => {
-          const s = stat(name);
-          return `| ${name} | ${median(s.rps).toFixed(0)} | ${median(s.p50).toFixed(2)} | ${median(s.p99).toFixed(2)} | ${(oursRps / median(s.rps)).toFixed(2)}× | ${(oursP99 / median(s.p99)).toFixed(2)}× |`;
+          const s = stats.get(name)!;
+          const p99 = quantile(s.latencies, 0.99);
+          return `| ${name} | ${median(s.rps).toFixed(0)} | ${quantile(s.latencies, 0.5).toFixed(2)} | ${p99.toFixed(2)} | ${median(s.cpu).toFixed(0)} | ${ratio(name).toFixed(2)}× | ${(oursP99 / p99).toFixed(2)}× |`;
         }),
         '',
       );
@@ -181,13 +178,13 @@ export default async function (): Promise<string> {
     await close(ours);
     await close(hp3);
     await close(pipe);
-    await close(upstream);
+    harness.stop();
   }
 
   return [
     '## Proxy throughput (loopback)',
     '',
-    `Median of ${ROUNDS} rounds with the contenders alternated; keep-alive clients; every proxy forwards to the same node:http upstream, which reads the body and answers 11 bytes of JSON, in one process. switchyard is \`toNodeHandler(createProxy())\` on node:http, loaded from dist/ as Node resolves it (the undici transport), with every check of [createProxy](./proxy.md) on: path refusal, header validation, hop-by-hop stripping, \`X-Forwarded-*\`, the 504 timer. reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; http-proxy-3 is its \`web()\` on node:http with a keep-alive Agent; the bare pipe is node:http \`request\` + \`pipe\` with no checks at all. Ratios above 1× in the requests/s column (below 1× for p99) mean switchyard is faster.`,
+    `${ROUNDS} rounds, each running every contender once in a rotating order; requests/s is the median round, its ratio the median of the rounds' ratios (each compares runs seconds apart), p50 and p99 are over every request of every round; keep-alive clients. The proxies run in this process; the node:http upstream they all forward to (it reads the body and answers 11 bytes of JSON) and the load generator run in a child process, so the proxy under test has a core to itself and CPU µs / request is the proxy's own cost (the process's CPU time over its round, per request). switchyard is \`toNodeHandler(createProxy())\` on node:http, loaded from dist/ as Node resolves it (the undici transport), with every check of [createProxy](./proxy.md) on: path refusal, header validation, hop-by-hop stripping, \`X-Forwarded-*\`, the 504 timer. reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; http-proxy-3 is its \`web()\` on node:http with a keep-alive Agent; the bare pipe is node:http \`request\` + \`pipe\` with no checks at all. Ratios above 1× in the requests/s column (below 1× for p99) mean switchyard is faster.`,
     '',
     ...sections,
   ].join('\n');

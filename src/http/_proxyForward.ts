@@ -1,4 +1,7 @@
+import { ABORTABLE, type Abortable } from '../_internal/abortable.js';
+import type { AbortSource } from '../_internal/abortSource.js';
 import { callHook } from '../_internal/callHook.js';
+import { lazySignal, type SignalSource } from '../execute/lazySignal.js';
 import type { Clock } from '../_internal/clock.js';
 import { createPhaseTimer, type PhaseTimer } from '../_internal/phaseTimer.js';
 import { HOP_BY_HOP, isHeaderName, isHeaderValue, isToken, nominated } from './_headers.js';
@@ -6,7 +9,7 @@ import { validHost } from './_host.js';
 import { isIp, normaliseAddress } from './_ip.js';
 import { joinPath, type Base } from './_path.js';
 import { streamOf, type BodySink } from './transport/_stream.js';
-import type { Transport, TransportHeaders, TransportResponse } from './transport/types.js';
+import type { Transport, TransportHeaders, TransportRequest, TransportResponse } from './transport/types.js';
 
 /** One client request, in the shape both the web and the Node front ends can produce cheaply. */
 export interface ForwardInput {
@@ -64,7 +67,7 @@ export interface ForwardConfig {
 export type ForwardSink = (head: { status: number; headers: Record<string, string | string[]>; empty: boolean }) => BodySink;
 
 /**
- * Forwards one request. The caller owns `controller` and aborts it when its client goes away; the
+ * Forwards one request. The caller owns `abort` and aborts it when its client goes away; the
  * proxy's timeout aborts it too. Never rejects.
  *
  * With a `sink`, on a transport that can stream (undici's), the upstream's answer is written into
@@ -72,8 +75,8 @@ export type ForwardSink = (head: { status: number; headers: Record<string, strin
  * the proxy's own (or any answer, on other transports) is still returned for the caller to write.
  */
 export interface Forward {
-  (input: ForwardInput, controller: AbortController): Promise<ForwardOutput>;
-  (input: ForwardInput, controller: AbortController, sink: ForwardSink): Promise<ForwardOutput | null>;
+  (input: ForwardInput, abort: AbortSource): Promise<ForwardOutput>;
+  (input: ForwardInput, abort: AbortSource, sink: ForwardSink): Promise<ForwardOutput | null>;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -118,6 +121,51 @@ export const FORWARDING: readonly string[] = [
 ];
 
 const NOOP = () => {};
+
+/**
+ * The request handed to the transport. Its `signal` is created only if the transport reads it
+ * (fetch does); undici cancels through the abort source itself, found under `ABORTABLE`. The
+ * signal is an own property, so a wrapping transport's copy (`{ ...request, headers }`) keeps it;
+ * one that replaces it is left with its own.
+ */
+class ForwardRequest implements TransportRequest {
+  declare signal: AbortSignal;
+  #abort: AbortSource;
+  #abortable: Abortable | undefined;
+
+  constructor(
+    readonly url: URL,
+    readonly method: string,
+    readonly headers: Record<string, string>,
+    readonly body: AsyncIterable<Uint8Array> | null,
+    abort: AbortSource,
+  ) {
+    this.#abort = abort;
+    this.#abortable = abort;
+    Object.defineProperty(this, 'signal', REQUEST_SIGNAL);
+  }
+
+  /** On the prototype, so a copy (`{ ...request, signal }`) does not carry it. */
+  get [ABORTABLE](): Abortable | undefined {
+    return this.#abortable;
+  }
+
+  static sourceOf(request: object): SignalSource {
+    return (request as ForwardRequest).#abort;
+  }
+
+  static replaceSignal(request: object, signal: AbortSignal): void {
+    (request as ForwardRequest).#abortable = undefined;
+    Object.defineProperty(request, 'signal', { value: signal, writable: true, enumerable: true, configurable: true });
+  }
+}
+
+const REQUEST_SIGNAL: PropertyDescriptor = {
+  ...lazySignal(ForwardRequest.sourceOf),
+  set(this: object, signal: AbortSignal) {
+    ForwardRequest.replaceSignal(this, signal);
+  },
+};
 
 /** An upstream answer that is not valid HTTP (RFC 9110 §15.6.3), answered with 502. */
 class InvalidAnswer extends Error {}
@@ -346,14 +394,14 @@ export function createForward(config: ForwardConfig): Forward {
   };
 
   /** What a failure before the answer's headers means for the client. */
-  const failed = (error: unknown, timedOut: boolean, signal: AbortSignal, input: ForwardInput, href: string): ForwardOutput => {
+  const failed = (error: unknown, timedOut: boolean, abort: AbortSource, input: ForwardInput, href: string): ForwardOutput => {
     if (timedOut) return fail(504, input, error, href);
-    if (signal.aborted) return fail(499, input, error, href);
+    if (abort.aborted) return fail(499, input, error, href);
     // Transports reject with a TypeError for refused, reset and DNS failures and non-HTTP answers.
     return fail(error instanceof TypeError ? 502 : 500, input, error, href);
   };
 
-  const forward = async (input: ForwardInput, controller: AbortController, sink?: ForwardSink): Promise<ForwardOutput | null> => {
+  const forward = async (input: ForwardInput, abort: AbortSource, sink?: ForwardSink): Promise<ForwardOutput | null> => {
     const url = joinPath(base, input.path);
     if (url === undefined) return fail(400, input);
     const href = url.href;
@@ -363,15 +411,14 @@ export function createForward(config: ForwardConfig): Forward {
     const headers = outgoingHeaders(input, client, hasBody);
     if (typeof headers === 'number') return fail(headers, input, undefined, href);
 
-    const signal = controller.signal;
-    if (signal.aborted) return fail(499, input, signal.reason, href);
+    if (abort.aborted) return fail(499, input, abort.reason, href);
     // The timer runs only while the proxy waits on the upstream before its response headers:
     // connecting, taking the next chunk of the upload, and from the upload's end to the headers.
     // Waiting for a slow client to send its body is not the upstream's delay.
     let timedOut = false;
     const timer = createPhaseTimer(clock, timeoutMs, () => {
       timedOut = true;
-      controller.abort(new DOMException('Upstream timed out', 'TimeoutError'));
+      abort.abort(new DOMException('Upstream timed out', 'TimeoutError'));
     });
     timer.run();
     const transport = config.transport();
@@ -386,7 +433,7 @@ export function createForward(config: ForwardConfig): Forward {
         : undefined;
     const unwatch = nodeBody === undefined ? NOOP : meterNodeBody(nodeBody, timer);
     const body = !hasBody ? null : nodeBody ?? metered(input.body!, timer);
-    const request = { url, method, headers, body, signal };
+    const request = new ForwardRequest(url, method, headers, body, abort);
 
     const send = sink === undefined ? undefined : stream;
     if (send !== undefined) {
@@ -407,7 +454,7 @@ export function createForward(config: ForwardConfig): Forward {
         // After the headers, the transport has destroyed the sink: the client sees the cut.
         if (answered) return null;
         if (error instanceof InvalidAnswer) return fail(502, input, error, href);
-        return failed(error, timedOut, signal, input, href);
+        return failed(error, timedOut, abort, input, href);
       }
       return null;
     }
@@ -418,7 +465,7 @@ export function createForward(config: ForwardConfig): Forward {
     } catch (error) {
       timer.stop();
       unwatch();
-      return failed(error, timedOut, signal, input, href);
+      return failed(error, timedOut, abort, input, href);
     }
     timer.stop();
     unwatch();
@@ -438,7 +485,7 @@ export function createForward(config: ForwardConfig): Forward {
  * build of its own) are separate bundles, so a map in one would be empty in the other. The
  * version in the key keeps a second copy of the package with another `Forward` shape apart.
  */
-const FORWARD = Symbol.for('switchyard.proxy.forward.v1');
+const FORWARD = Symbol.for('switchyard.proxy.forward.v2');
 
 /** Remembers the forwarding step behind a proxy, so the Node adapter can skip web Request/Response. */
 export function registerForward(proxy: object, forward: Forward): void {

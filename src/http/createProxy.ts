@@ -1,3 +1,4 @@
+import { AbortSource } from '../_internal/abortSource.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, timerMs, v } from '../_internal/validate.js';
 import { isHeaderName, recordOf } from './_headers.js';
@@ -220,10 +221,10 @@ export function createProxy(options: ProxyOptions): Proxy {
   const handle = async (request: Request, init: ProxyHandleInit = {}): Promise<Response> => {
     const url = new URL(request.url);
     const headers = recordOf(request.headers);
-    const controller = new AbortController();
+    const abort = new AbortSource();
     const clientSignal = init.signal ?? request.signal;
-    const onClientAbort = () => controller.abort(clientSignal.reason);
-    if (clientSignal.aborted) controller.abort(clientSignal.reason);
+    const onClientAbort = () => abort.abort(clientSignal.reason);
+    if (clientSignal.aborted) abort.abort(clientSignal.reason);
     else clientSignal.addEventListener('abort', onClientAbort, { once: true });
     const release = () => clientSignal.removeEventListener('abort', onClientAbort);
     const output = await forward(
@@ -238,7 +239,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         body: request.body === null ? null : iterate(request.body),
         request: () => request,
       },
-      controller,
+      abort,
     );
     try {
       return toResponse(output, release);

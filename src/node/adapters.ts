@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable, type Readable } from 'node:stream';
+import { AbortSource } from '../_internal/abortSource.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
 import { validHost } from '../http/_host.js';
 import { markInventedHost } from '../http/_invented.js';
@@ -332,9 +333,9 @@ function forwardingHandler(
   options: NodeHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
-    const controller = new AbortController();
+    const abort = new AbortSource();
     const onClose = () => {
-      if (!res.writableFinished) controller.abort(clientGone());
+      if (!res.writableFinished) abort.abort(clientGone());
     };
     res.once('close', onClose);
     try {
@@ -354,7 +355,7 @@ function forwardingHandler(
           body: method === 'GET' || method === 'HEAD' ? null : req,
           request: () => describe(req, encrypted),
         },
-        controller,
+        abort,
         sinkOf(req, res),
       );
       if (output !== null) await writeOutput(req, res, output);

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createProxy, fetchTransport, type ProxyErrorState } from '../../src/http/index.js';
+import { createProxy, fetchTransport, type ProxyErrorState, type Transport } from '../../src/http/index.js';
 import { sendWebResponse, toNodeHandler } from '../../src/node/index.js';
 import { undiciTransport } from '../../src/http/undici.js';
 import { listen, recorder, refusedPort, send, sendRaw, trackServers } from '../http/_servers.js';
@@ -327,6 +327,37 @@ describe('clients that leave', () => {
     await leaveAfter(front.port, reached);
     await upstreamClosed;
     await expect(Promise.all(settled)).resolves.toEqual([undefined]);
+  });
+
+  it.each([
+    ['undici', () => undiciTransport()],
+    ['fetch', () => fetchTransport()],
+  ])('releases the upstream through a wrapping transport that copies the request, on %s', async (_name, inner) => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    let upstreamClosed!: Promise<unknown>;
+    const seen: (string | undefined)[] = [];
+    const hanging = await track(
+      listen((req) => {
+        seen.push(req.headers['x-wrapped'] as string | undefined);
+        upstreamClosed = once(req.socket, 'close');
+        arrived();
+      }),
+    );
+    const transport = inner();
+    // A transport that adds a header, as users write them: a copy of the request, signal included.
+    const wrapping: Transport = {
+      request: (request) => transport.request({ ...request, headers: { ...request.headers, 'x-wrapped': 'yes' } }),
+      close: () => transport.close(),
+    };
+    const handler = toNodeHandler(createProxy({ target: hanging.origin, transport: wrapping }));
+    const settled: Promise<void>[] = [];
+    const front = await track(listen((req, res) => void settled.push(handler(req, res))));
+    await leaveAfter(front.port, reached);
+    await upstreamClosed;
+    await expect(Promise.all(settled)).resolves.toEqual([undefined]);
+    await transport.close();
+    expect(seen).toEqual(['yes']);
   });
 
   it('resolves sendWebResponse and cancels the body when the client left before it was called', async () => {
