@@ -1,9 +1,10 @@
 import type { Abortable } from './abortable.js';
 
 /**
- * An abort source that creates its `AbortSignal` only when someone reads `signal`: the proxy's
- * requests on the undici transport are cancelled through the source itself (undici takes any
- * `Abortable` as a request's `signal`), so most requests never pay for an AbortController.
+ * An abort source that creates its `AbortSignal` only when someone reads `signal`. Undici takes
+ * any `Abortable` as a request's `signal`, so a proxy's request and an attempt's worker call
+ * (`Attempt` extends this) are cancelled through the source itself and most never pay for an
+ * AbortController.
  */
 export class AbortSource implements Abortable {
   aborted = false;
@@ -32,11 +33,13 @@ export class AbortSource implements Abortable {
   }
 
   /** Aborts once; later calls do nothing. */
-  abort(reason: unknown): void {
+  abort(reason?: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.reason = reason;
-    this.#controller?.abort(reason);
+    // As AbortController does: no reason is an AbortError.
+    const why = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    this.reason = why;
+    this.#controller?.abort(why);
     const listeners = this.#listeners;
     this.#listeners = undefined;
     if (listeners === undefined) return;
@@ -44,7 +47,7 @@ export class AbortSource implements Abortable {
       try {
         listener();
       } catch {
-        // As with an attempt's listeners: one that throws stops neither the others nor the abort.
+        // As with an AbortSignal's listeners: one that throws stops neither the others nor the abort.
       }
     }
   }

@@ -1,15 +1,14 @@
-import { ABORTABLE, type Abortable } from '../_internal/abortable.js';
 import type { AbortSource } from '../_internal/abortSource.js';
 import { callHook } from '../_internal/callHook.js';
-import { lazySignal, type SignalSource } from '../execute/lazySignal.js';
 import type { Clock } from '../_internal/clock.js';
 import { createPhaseTimer, type PhaseTimer } from '../_internal/phaseTimer.js';
 import { HOP_BY_HOP, isHeaderName, isHeaderValue, isToken, nominated } from './_headers.js';
 import { validHost } from './_host.js';
 import { isIp, normaliseAddress } from './_ip.js';
 import { joinPath, type Base } from './_path.js';
+import { LazySignalRequest } from './transport/_request.js';
 import { streamOf, type BodySink } from './transport/_stream.js';
-import type { Transport, TransportHeaders, TransportRequest, TransportResponse } from './transport/types.js';
+import type { Transport, TransportHeaders, TransportResponse } from './transport/types.js';
 
 /** One client request, in the shape both the web and the Node front ends can produce cheaply. */
 export interface ForwardInput {
@@ -121,51 +120,6 @@ export const FORWARDING: readonly string[] = [
 ];
 
 const NOOP = () => {};
-
-/**
- * The request handed to the transport. Its `signal` is created only if the transport reads it
- * (fetch does); undici cancels through the abort source itself, found under `ABORTABLE`. The
- * signal is an own property, so a wrapping transport's copy (`{ ...request, headers }`) keeps it;
- * one that replaces it is left with its own.
- */
-class ForwardRequest implements TransportRequest {
-  declare signal: AbortSignal;
-  #abort: AbortSource;
-  #abortable: Abortable | undefined;
-
-  constructor(
-    readonly url: URL,
-    readonly method: string,
-    readonly headers: Record<string, string>,
-    readonly body: AsyncIterable<Uint8Array> | null,
-    abort: AbortSource,
-  ) {
-    this.#abort = abort;
-    this.#abortable = abort;
-    Object.defineProperty(this, 'signal', REQUEST_SIGNAL);
-  }
-
-  /** On the prototype, so a copy (`{ ...request, signal }`) does not carry it. */
-  get [ABORTABLE](): Abortable | undefined {
-    return this.#abortable;
-  }
-
-  static sourceOf(request: object): SignalSource {
-    return (request as ForwardRequest).#abort;
-  }
-
-  static replaceSignal(request: object, signal: AbortSignal): void {
-    (request as ForwardRequest).#abortable = undefined;
-    Object.defineProperty(request, 'signal', { value: signal, writable: true, enumerable: true, configurable: true });
-  }
-}
-
-const REQUEST_SIGNAL: PropertyDescriptor = {
-  ...lazySignal(ForwardRequest.sourceOf),
-  set(this: object, signal: AbortSignal) {
-    ForwardRequest.replaceSignal(this, signal);
-  },
-};
 
 /** An upstream answer that is not valid HTTP (RFC 9110 §15.6.3), answered with 502. */
 class InvalidAnswer extends Error {}
@@ -433,7 +387,8 @@ export function createForward(config: ForwardConfig): Forward {
         : undefined;
     const unwatch = nodeBody === undefined ? NOOP : meterNodeBody(nodeBody, timer);
     const body = !hasBody ? null : nodeBody ?? metered(input.body!, timer);
-    const request = new ForwardRequest(url, method, headers, body, abort);
+    // Its signal is made only if the transport reads it; undici cancels through `abort` itself.
+    const request = new LazySignalRequest(url, method, headers, body, abort, abort);
 
     const send = sink === undefined ? undefined : stream;
     if (send !== undefined) {

@@ -1,8 +1,7 @@
-import { ABORTABLE, abortableOf, type Abortable } from '../_internal/abortable.js';
+import { abortableOf, type Abortable } from '../_internal/abortable.js';
 import { systemClock, type Clock } from '../_internal/clock.js';
 import { expected, fn, parseOptions, positiveInteger, v } from '../_internal/validate.js';
 import { SwitchyardError } from '../errors/SwitchyardError.js';
-import { lazySignal, type SignalSource } from '../execute/lazySignal.js';
 import type { Worker, WorkerCall, WorkerTraits } from '../execute/types.js';
 import type { Instance } from '../router/types.js';
 import { isHeaderName, isHeaderValue } from './_headers.js';
@@ -11,9 +10,10 @@ import { parseRetryAfter } from './_retryAfter.js';
 import type { StandardSchemaV1 } from './_standardSchema.js';
 import { HttpStatusError, UpstreamNetworkError, UpstreamResponseError } from './errors.js';
 import { readCapped, snippet } from './transport/_read.js';
+import { LazySignalRequest, type SignalSource } from './transport/_request.js';
 import { defaultTransport } from './transport/default.js';
 import { fetchTransport, type FetchLike } from './transport/fetch.js';
-import { headerValue, type Transport, type TransportRequest, type TransportResponse } from './transport/types.js';
+import { headerValue, type Transport, type TransportResponse } from './transport/types.js';
 
 export type { FetchLike } from './transport/fetch.js';
 
@@ -186,51 +186,6 @@ function staticHeaders(init: HeadersInit | undefined): Record<string, string> | 
   return init === undefined || copyHeaders(init, out) ? out : undefined;
 }
 
-/**
- * A request whose `signal` is the call's, read only when a transport reads it: the undici transport
- * cancels through the attempt's `Abortable` instead, so a request costs no AbortController. A
- * transport that replaces `signal` (assigning it, or passing on a copy) is left with its own signal.
- */
-class AttemptRequest implements TransportRequest {
-  declare signal: AbortSignal;
-  readonly #call: SignalSource;
-  #abortable: Abortable | undefined;
-
-  constructor(
-    public url: URL,
-    public method: string,
-    public headers: Record<string, string>,
-    public body: string | null,
-    call: SignalSource,
-    abortable: Abortable,
-  ) {
-    this.#call = call;
-    this.#abortable = abortable;
-    Object.defineProperty(this, 'signal', REQUEST_SIGNAL);
-  }
-
-  /** On the prototype, so a copy (`{ ...request, signal }`) does not carry it. */
-  get [ABORTABLE](): Abortable | undefined {
-    return this.#abortable;
-  }
-
-  static sourceOf(request: object): SignalSource {
-    return (request as AttemptRequest).#call;
-  }
-
-  static replaceSignal(request: object, signal: AbortSignal): void {
-    (request as AttemptRequest).#abortable = undefined;
-    Object.defineProperty(request, 'signal', { value: signal, writable: true, enumerable: true, configurable: true });
-  }
-}
-
-const REQUEST_SIGNAL: PropertyDescriptor = {
-  ...lazySignal(AttemptRequest.sourceOf),
-  set(this: object, signal: AbortSignal) {
-    AttemptRequest.replaceSignal(this, signal);
-  },
-};
-
 /** Whether the call was aborted, and why, read without creating its signal when it has an `Abortable`. */
 function abortedOf(call: SignalSource, abortable: Abortable | undefined): { reason: unknown } | undefined {
   const source = abortable ?? call.signal;
@@ -384,7 +339,7 @@ export function httpWorker<T = unknown, Data = unknown, Ctx = unknown>(
       response = await (transport ?? defaultTransport()).request(
         abortable === undefined
           ? { url, method, headers, body: body ?? null, signal: call.signal }
-          : new AttemptRequest(url, method, headers, body ?? null, call, abortable),
+          : new LazySignalRequest(url, method, headers, body ?? null, call, abortable),
       );
     } catch (error) {
       const aborted = abortedOf(call, abortable);

@@ -342,6 +342,35 @@ describe.each([
       }
     });
 
+    it('cancels through a transport that wraps the request in a Proxy or derives one from it', async () => {
+      const wrappers: Array<Transport> = [
+        // Instrumentation often wraps objects in a Proxy; getters then run with the proxy as `this`.
+        { request: (req) => transport.request(new Proxy(req, {})), close: async () => {} },
+        // An object that inherits from the request, with one field of its own.
+        { request: (req) => transport.request(Object.assign(Object.create(req) as typeof req, { method: req.method })), close: async () => {} },
+      ];
+      for (const wrapping of wrappers) {
+        let upstreamClosed!: Promise<unknown>;
+        const hanging = await listen((req) => {
+          upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
+        });
+        try {
+          const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), timeoutMs: 50, retry: false });
+          const outcomes = await fanout.run({
+            operation: 'wrapped',
+            data: undefined,
+            context: undefined,
+            worker: createHttpWorker({ path: '/x', transport: wrapping }),
+            strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
+          });
+          expect(outcomes).toEqual(['timeout']);
+          await upstreamClosed;
+        } finally {
+          await hanging.close();
+        }
+      }
+    });
+
     it('cancels the losing request when another instance answers first', async () => {
       let upstreamClosed!: Promise<unknown>;
       let arrived!: () => void;

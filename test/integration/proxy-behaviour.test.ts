@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import http from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createProxy, fetchTransport, type ProxyErrorState, type Transport } from '../../src/http/index.js';
+import { createProxy, fetchTransport, type ProxyErrorState, type Transport, type TransportRequest } from '../../src/http/index.js';
 import { sendWebResponse, toNodeHandler } from '../../src/node/index.js';
 import { undiciTransport } from '../../src/http/undici.js';
 import { listen, recorder, refusedPort, send, sendRaw, trackServers } from '../http/_servers.js';
@@ -329,10 +329,20 @@ describe('clients that leave', () => {
     await expect(Promise.all(settled)).resolves.toEqual([undefined]);
   });
 
-  it.each([
-    ['undici', () => undiciTransport()],
-    ['fetch', () => fetchTransport()],
-  ])('releases the upstream through a wrapping transport that copies the request, on %s', async (_name, inner) => {
+  // How users wrap a transport: a copy of the request (signal included), a Proxy around it
+  // (instrumentation), an object derived from it.
+  const wraps: Record<string, (request: TransportRequest) => TransportRequest> = {
+    copy: (request) => ({ ...request, headers: { ...request.headers, 'x-wrapped': 'yes' } }),
+    proxy: (request) =>
+      new Proxy(request, { get: (target, key, receiver) => (key === 'headers' ? { ...target.headers, 'x-wrapped': 'yes' } : Reflect.get(target, key, receiver)) }),
+    derived: (request) => Object.assign(Object.create(request) as TransportRequest, { headers: { ...request.headers, 'x-wrapped': 'yes' } }),
+  };
+  it.each(
+    Object.keys(wraps).flatMap((wrap) => [
+      [wrap, 'undici', () => undiciTransport()] as const,
+      [wrap, 'fetch', () => fetchTransport()] as const,
+    ]),
+  )('releases the upstream through a wrapping transport (%s), on %s', async (wrap, _name, inner) => {
     let arrived!: () => void;
     const reached = new Promise<void>((resolve) => (arrived = resolve));
     let upstreamClosed!: Promise<unknown>;
@@ -347,7 +357,7 @@ describe('clients that leave', () => {
     const transport = inner();
     // A transport that adds a header, as users write them: a copy of the request, signal included.
     const wrapping: Transport = {
-      request: (request) => transport.request({ ...request, headers: { ...request.headers, 'x-wrapped': 'yes' } }),
+      request: (request) => transport.request(wraps[wrap]!(request)),
       close: () => transport.close(),
     };
     const handler = toNodeHandler(createProxy({ target: hanging.origin, transport: wrapping }));
