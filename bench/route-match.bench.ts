@@ -30,7 +30,7 @@ function table(): Record<string, string> {
   return routes;
 }
 
-const PATHS = [
+const GATEWAY_PATHS = [
   '/api/v1/users/123',
   '/api/v1/auth/login',
   '/api/v1/orders/77/items',
@@ -47,6 +47,9 @@ const PATHS = [
 
 /** Our pattern syntax in rou3's: a trailing `*` is rou3's `**` (rou3's own `*` has another meaning). */
 const toRou3 = (pattern: string) => (pattern.endsWith('/*') ? `${pattern.slice(0, -1)}**` : pattern);
+
+/** The paths the contenders cycle over (the gateway's, or a wide table's). */
+const PATHS = [...GATEWAY_PATHS];
 
 function warm(lookup: (path: string) => unknown): void {
   for (const path of PATHS) if (lookup(path) == null) throw new Error(`no match for ${path}`);
@@ -79,6 +82,21 @@ function measureAll<K extends string>(contenders: Record<K, (path: string) => un
   return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
 }
 
+/** A wide table: `services` services, each with an exact, a `:param` and a wildcard route, and a catch-all. */
+function wideTable(services: number): { routes: Record<string, string>; paths: string[] } {
+  const routes: Record<string, string> = {};
+  const paths: string[] = [];
+  for (let i = 0; i < services; i++) {
+    routes[`/svc${i}/health`] = `https://svc${i}.internal/status`;
+    routes[`/svc${i}/:id`] = `https://svc${i}.internal/items/:id`;
+    routes[`/svc${i}/*`] = `https://svc${i}.internal`;
+    if (i % Math.max(1, Math.floor(services / 4)) === 0) paths.push(`/svc${i}/health`, `/svc${i}/42`, `/svc${i}/a/b.png`);
+  }
+  routes['/*'] = 'https://frontend.example.com';
+  paths.push('/about');
+  return { routes, paths };
+}
+
 export default async function bench(): Promise<string> {
   const routes = table();
   const count = Object.keys(routes).length;
@@ -97,6 +115,23 @@ export default async function bench(): Promise<string> {
     rou3All: (path) => findAllRoutes(rou3, 'GET', path, { params: false })[0],
     findMyWay: (path) => fmw.find('GET', path),
   });
+  const wideRows: string[] = [];
+  for (const services of [8, 32, 128]) {
+    const wide = wideTable(services);
+    const auto = createRouteMatcher(wide.routes);
+    const walked = createRouteMatcher(wide.routes, { compile: false });
+    const bare = createRouter<string>();
+    for (const [pattern, target] of Object.entries(wide.routes)) addRoute(bare, 'GET', toRou3(pattern), target);
+    PATHS.splice(0, PATHS.length, ...wide.paths);
+    const r = measureAll({
+      auto: (path) => auto.match({ method: 'GET', path }),
+      walked: (path) => walked.match({ method: 'GET', path }),
+      rou3: (path) => findRoute(bare, 'GET', path),
+    }, 5, 150);
+    const count = Object.keys(wide.routes).length;
+    wideRows.push(`| ${count} (${services} exact) | ${r.auto.toFixed(0)} | ${(r.auto / r.rou3).toFixed(2)}× | ${r.walked.toFixed(0)} | ${(r.walked / r.rou3).toFixed(2)}× | ${r.rou3.toFixed(0)} |`);
+  }
+  PATHS.splice(0, PATHS.length, ...GATEWAY_PATHS);
   const row = (name: string, ns: number) =>
     `| ${name} | ${ns.toFixed(0)} | ${(ns / results.rou3).toFixed(2)}× | ${(ns / results.findMyWay).toFixed(2)}× |`;
   return `## Route matching
@@ -117,5 +152,14 @@ ${row('switchyard match()', results.switchyard)}
 ${row('switchyard match(), compile: false', results.switchyardWalking)}
 ${row('rou3 findRoute', results.rou3)}
 ${row('rou3 findAllRoutes (params: false)', results.rou3All)}
-${row('find-my-way find', results.findMyWay)}`;
+${row('find-my-way find', results.findMyWay)}
+
+Wider tables: per service an exact, a \`:param\` and a wildcard route. rou3's compiled code tests
+exact paths and the literal children of a node one after another, so the matcher compiles only
+tables with up to 64 of them together (exact paths plus the widest node) and walks larger ones;
+the first column is what it chose. ns per lookup, median of 5 rounds.
+
+| routes | switchyard match() | vs rou3 findRoute | compile: false | vs rou3 findRoute | rou3 findRoute |
+|---|---|---|---|---|---|
+${wideRows.join('\n')}`;
 }

@@ -25,12 +25,16 @@ const route = fc.record({
   methods: fc.option(fc.subarray(['GET', 'POST'], { minLength: 1 }), { nil: undefined }),
 });
 const table = fc.array(route, { minLength: 1, maxLength: 12 });
-const requestPath = fc.array(fc.constantFrom(...LITERALS, 'x'), { maxLength: 5 }).map((segments) => `/${segments.join('/')}`);
+const requestPath = fc
+  .tuple(fc.array(fc.constantFrom(...LITERALS, 'x', '%61'), { maxLength: 5 }), fc.boolean())
+  .map(([segments, trailing]) => `/${segments.join('/')}${trailing && segments.length > 0 ? '/' : ''}`);
 
 /** Whether a pattern fits a path, read straight from the documented syntax. */
 function fits(patternPath: string, path: string): boolean {
+  // One trailing slash does not make another path; `%61` is `a` (an unreserved character).
+  const canonical = path.replaceAll('%61', 'a').replace(/(.)\/$/, '$1');
   const want = patternPath === '/' ? [] : patternPath.slice(1).split('/');
-  const have = path === '/' ? [] : path.slice(1).split('/');
+  const have = canonical === '/' ? [] : canonical.slice(1).split('/');
   for (let i = 0; i < want.length; i++) {
     const segment = want[i]!;
     const last = i === want.length - 1;
