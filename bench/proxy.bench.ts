@@ -12,7 +12,7 @@ import { close, listen } from './_support/servers.js';
 const { createProxy } = await fromDist<typeof import('switchyard/http')>('./http');
 const { toNodeHandler } = await fromDist<typeof import('switchyard/node')>('./node');
 
-const ROUNDS = 15;
+const ROUNDS = 21;
 const MIB = Buffer.alloc(1024 * 1024, 'x');
 
 interface Scenario {
@@ -103,41 +103,48 @@ function httpProxy3(target: string): http.Server {
 /**
  * Proxy throughput on loopback: switchyard's `createProxy` behind node:http (`switchyard/http` as
  * Node resolves it: the undici transport, loaded from dist/) against fastify with
- * @fastify/reply-from, http-proxy-3 and a bare node:http pipe, all forwarding to the same upstream, in one run with the contenders alternated.
+ * @fastify/reply-from, http-proxy-3 and a bare node:http pipe, all forwarding to the same upstream, in one
+ * run with the contenders alternated.
  * The upstream and the load generator run in a child process (_support/loadHarness.ts).
  */
 export default async function (): Promise<string> {
   const harness = await startHarness();
-  const upstreamPort = harness.upstreamPort;
-  const target = `http://127.0.0.1:${upstreamPort}`;
-
-  const ours = http.createServer(toNodeHandler(createProxy({ target })));
-  const oursPort = await listen(ours);
-
-  const fastify = Fastify({ logger: false, bodyLimit: 2 * MIB.byteLength });
-  await fastify.register(replyFrom, { base: target });
-  // Stream request bodies through instead of parsing them, as a proxy should.
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-  fastify.all('/*', (request, reply) => reply.from(request.url));
-  await fastify.listen({ port: 0, host: '127.0.0.1' });
-  const fastifyPort = (fastify.server.address() as AddressInfo).port;
-
-  const hp3 = httpProxy3(target);
-  const hp3Port = await listen(hp3);
-
-  const pipe = barePipe(upstreamPort);
-  const pipePort = await listen(pipe);
-
-  const contenders = [
-    ['switchyard', oursPort],
-    ['reply-from', fastifyPort],
-    ['http-proxy-3', hp3Port],
-    ['node:http pipe', pipePort],
-  ] as const;
-  type Stats = { rps: number[]; latencies: number[]; cpu: number[] };
+  const servers: http.Server[] = [];
+  let fastify: { close(): PromiseLike<unknown> } | undefined;
   const sections: string[] = [];
   try {
+    const upstreamPort = harness.upstreamPort;
+    const target = `http://127.0.0.1:${upstreamPort}`;
+
+    const ours = http.createServer(toNodeHandler(createProxy({ target })));
+    servers.push(ours);
+    const oursPort = await listen(ours);
+
+    const app = Fastify({ logger: false, bodyLimit: 2 * MIB.byteLength });
+    fastify = app;
+    await app.register(replyFrom, { base: target });
+    // Stream request bodies through instead of parsing them, as a proxy should.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    app.all('/*', (request, reply) => reply.from(request.url));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const fastifyPort = (app.server.address() as AddressInfo).port;
+
+    const hp3 = httpProxy3(target);
+    servers.push(hp3);
+    const hp3Port = await listen(hp3);
+
+    const pipe = barePipe(upstreamPort);
+    servers.push(pipe);
+    const pipePort = await listen(pipe);
+
+    const contenders = [
+      ['switchyard', oursPort],
+      ['reply-from', fastifyPort],
+      ['http-proxy-3', hp3Port],
+      ['node:http pipe', pipePort],
+    ] as const;
+    type Stats = { rps: number[]; latencies: number[]; cpu: number[] };
     for (const scenario of SCENARIOS) {
       for (const [, port] of contenders) await harness.load(port, scenario, Math.ceil(scenario.requests / 2));
       const stats = new Map<string, Stats>(contenders.map(([name]) => [name, { rps: [], latencies: [], cpu: [] }]));
@@ -174,11 +181,9 @@ export default async function (): Promise<string> {
       );
     }
   } finally {
-    await fastify.close();
-    await close(ours);
-    await close(hp3);
-    await close(pipe);
-    harness.stop();
+    await harness.stop();
+    await fastify?.close();
+    for (const server of servers) await close(server);
   }
 
   return [
