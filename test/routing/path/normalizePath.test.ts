@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePath } from '../../../src/routing/index.js';
+import { createRouteMatcher, normalizePath } from '../../../src/routing/index.js';
 
 describe('normalizePath', () => {
   it('keeps a plain path and splits off its query', () => {
@@ -43,5 +43,19 @@ describe('normalizePath', () => {
 
   it('encodes a lone surrogate as U+FFFD, as URL parsers do', () => {
     expect(normalizePath('/a\ud83c')).toEqual({ ok: true, path: '/a%EF%BF%BD', search: '' });
+  });
+});
+
+describe('a caret', () => {
+  it('is read as %5E, raw or encoded, in a path and in a route, so each matches the other', () => {
+    expect(normalizePath('/a^b/1')).toEqual({ ok: true, path: '/a%5Eb/1', search: '' });
+    expect(normalizePath('/a%5eb/1')).toEqual({ ok: true, path: '/a%5Eb/1', search: '' });
+    for (const compile of [true, false]) {
+      for (const route of ['/a^b/:x', '/a%5Eb/:x']) {
+        const matcher = createRouteMatcher({ [route]: 'https://t.internal/:x' }, { compile });
+        expect(matcher.match({ path: '/a^b/1' })?.target?.url).toBe('https://t.internal/1');
+        expect(matcher.match({ path: '/a%5Eb/1' })?.target?.url).toBe('https://t.internal/1');
+      }
+    }
   });
 });
