@@ -2,9 +2,9 @@ import type { Abortable } from './abortable.js';
 
 /**
  * An abort source that creates its `AbortSignal` only when someone reads `signal`. Undici takes
- * any `Abortable` as a request's `signal`, so a proxy's request and an attempt's worker call
- * (`Attempt` extends this) are cancelled through the source itself and most never pay for an
- * AbortController.
+ * any `Abortable` as a request's `signal`, so the proxy's requests are cancelled through the
+ * source itself and most never pay for an AbortController. (An executor `Attempt` is an
+ * `Abortable` of its own, kept apart so that the core bundle does not carry this class.)
  */
 export class AbortSource implements Abortable {
   aborted = false;
@@ -26,23 +26,17 @@ export class AbortSource implements Abortable {
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    const at = listeners.indexOf(listener);
-    if (at !== -1) listeners.splice(at, 1);
+    this.#listeners = this.#listeners?.filter((added) => added !== listener);
   }
 
-  /** Aborts once; later calls do nothing. */
-  abort(reason?: unknown): void {
+  /** Aborts once, with `reason` (every caller has one); later calls do nothing. */
+  abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
-    // As AbortController does: no reason is an AbortError.
-    const why = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
-    this.reason = why;
-    this.#controller?.abort(why);
-    const listeners = this.#listeners;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners ?? [];
     this.#listeners = undefined;
-    if (listeners === undefined) return;
     for (const listener of listeners) {
       try {
         listener();

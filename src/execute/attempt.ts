@@ -1,6 +1,5 @@
 import { REASONS } from '../_internal/abort.js';
 import { ABORTABLE, type Abortable } from '../_internal/abortable.js';
-import { AbortSource } from '../_internal/abortSource.js';
 import type { Timed } from '../_internal/timerQueue.js';
 import type { Instance } from '../router/types.js';
 import type { AnyCall } from './call.js';
@@ -64,11 +63,7 @@ function classifySafely(classify: Classifier, input: Parameters<Classifier>[0]):
  * (`ok`, `value` or `error` and its classification) and its timer entry. It never throws: it ends
  * exactly once, by answer, failure, timeout or abort, and tells its owner.
  */
-/**
- * One attempt; also the abort source of its worker's call (see `AbortSource`): undici cancels its
- * request through the attempt itself.
- */
-export class Attempt extends AbortSource implements Timed, SignalSource {
+export class Attempt implements Timed, SignalSource, Abortable {
   owner: AttemptOwner;
   readonly number: number;
   report: AttemptReport | undefined = undefined;
@@ -80,12 +75,17 @@ export class Attempt extends AbortSource implements Timed, SignalSource {
   cancelled = false;
   classification: Classification | undefined = undefined;
   endedAt = 0;
+  aborted = false;
+  reason: unknown = undefined;
   /** When the primary attempt's hedge is due (its one timer entry serves both). */
   hedgeAt = Number.POSITIVE_INFINITY;
   timeoutAt = 0;
   timerAt = 0;
   timerSlot = -1;
   timerSeq = 0;
+  private controller: AbortController | undefined = undefined;
+  /** Listeners added through the `Abortable` methods (undici's, one per request in flight). */
+  private listeners: (() => void)[] | undefined = undefined;
 
   constructor(
     readonly call: AnyCall,
@@ -95,11 +95,27 @@ export class Attempt extends AbortSource implements Timed, SignalSource {
     readonly startedAt: number,
     retryDelayMs: number | undefined,
   ) {
-    super();
     this.owner = run;
     run.attempts += 1;
     this.number = run.attempts;
     attemptStarted(call, this, retryDelayMs);
+  }
+
+  /** The worker's signal, created when first read; aborted on timeout, hedge loss and the call's end. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners = this.listeners?.filter((added) => added !== listener);
   }
 
   /** Arms the timeout (and the hedge, when due first) and calls the worker. */
@@ -135,9 +151,20 @@ export class Attempt extends AbortSource implements Timed, SignalSource {
   }
 
   /** Aborts the worker's signal; a running attempt ends `cancelled`. */
-  override abort(reason: unknown): void {
+  abort(reason: unknown): void {
     if (this.aborted) return;
-    super.abort(reason);
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    const listeners = this.listeners ?? [];
+    this.listeners = undefined;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // As with an AbortSignal's listeners: one that throws stops neither the others nor the abort.
+      }
+    }
     if (!this.done) this.fail(reason, false, true);
   }
 

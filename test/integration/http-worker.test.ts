@@ -313,6 +313,11 @@ describe.each([
           },
           close: async () => {},
         }),
+        // Passes on an object derived from the request, with its own signal.
+        (signal) => ({
+          request: (req) => transport.request(Object.create(req, { signal: { value: signal, enumerable: true } }) as typeof req),
+          close: async () => {},
+        }),
       ];
       for (const wrap of wrappers) {
         let upstreamClosed!: Promise<unknown>;

@@ -26,8 +26,9 @@ function stateOf(request: object): State | undefined {
  * A request handed to a transport whose `signal` is created only when a transport reads it (fetch
  * does); the undici transport cancels through the `Abortable` found under `ABORTABLE` instead, so
  * most requests cost no AbortController. `signal` is an own enumerable getter, so a wrapping
- * transport's copy (`{ ...request, headers }`) keeps it; one that assigns its own signal is left
- * with that one, and undici then uses it too.
+ * transport's copy (`{ ...request, headers }`) keeps it; one that gives the request its own signal
+ * (assigning it, or defining it on an object derived from the request) is left with that one, and
+ * undici then uses it too.
  */
 export class LazySignalRequest<Body extends TransportRequest['body']> implements TransportRequest {
   declare signal: AbortSignal;
@@ -40,14 +41,30 @@ export class LazySignalRequest<Body extends TransportRequest['body']> implements
     source: SignalSource,
     abortable: Abortable,
   ) {
-    Object.defineProperty(this, STATE, { value: { source, abortable } satisfies State });
+    // Configurable, so a Proxy's traps may report or hide it as they like without breaking invariants.
+    Object.defineProperty(this, STATE, { value: { source, abortable } satisfies State, configurable: true });
     Object.defineProperty(this, 'signal', SIGNAL);
   }
 
-  /** On the prototype, so a copy (`{ ...request, signal }`) does not carry it. */
+  /**
+   * On the prototype, so a copy (`{ ...request, signal }`) does not carry it; and only while
+   * `signal` is still this class's accessor: a wrapper that gave the request a signal of its own
+   * (assigned, or an own property of an object derived from it) is obeyed. A Proxy whose `get` trap
+   * answers another signal cannot be told apart: such a wrapper should assign `request.signal`.
+   */
   get [ABORTABLE](): Abortable | undefined {
-    return stateOf(this)?.abortable;
+    const abortable = stateOf(this)?.abortable;
+    return abortable !== undefined && signalIsLazy(this) ? abortable : undefined;
   }
+}
+
+/** Whether the `signal` the request resolves to is the lazy accessor (not one a wrapper put in front). */
+function signalIsLazy(request: object): boolean {
+  for (let target: object | null = request; target !== null; target = Reflect.getPrototypeOf(target)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(target, 'signal');
+    if (descriptor !== undefined) return descriptor.get === SIGNAL.get;
+  }
+  return false;
 }
 
 const SIGNAL: PropertyDescriptor = {
