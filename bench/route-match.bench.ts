@@ -154,10 +154,10 @@ ${row('rou3 findRoute', results.rou3)}
 ${row('rou3 findAllRoutes (params: false)', results.rou3All)}
 ${row('find-my-way find', results.findMyWay)}
 
-Wider tables: per service an exact, a \`:param\` and a wildcard route. rou3's compiled code tests
-exact paths and the literal children of a node one after another, so the matcher compiles only
-tables with up to 64 of them together (exact paths plus the widest node) and walks larger ones;
-the first column is what it chose. ns per lookup, median of 5 rounds.
+Wider tables: per service an exact, a \`:param\` and a wildcard route. The matcher compiles a
+table of up to 256 routes and keeps the compiled lookup when its generated code is at most 24,000
+characters (V8 optimises larger functions less well); otherwise it walks the tree. The first
+column is what it chose. ns per lookup, median of 5 rounds.
 
 | routes | switchyard match() | vs rou3 findRoute | compile: false | vs rou3 findRoute | rou3 findRoute |
 |---|---|---|---|---|---|

@@ -27,11 +27,11 @@ export interface RouteMatcherOptions {
   random?: () => number;
   /**
    * Compile the table into one JavaScript function with rou3's compiler when that makes lookups
-   * faster: for tables with up to a few dozen exact paths and literal siblings, as most gateway
-   * tables are (larger ones are walked: compiled code tests those one after another). It needs
-   * code generation (`new Function`): where that is disallowed (a Content-Security-Policy without
-   * `unsafe-eval`, Cloudflare Workers) the matcher walks the tree instead, matching exactly the
-   * same. `false` never compiles, which also keeps CSP reports quiet.
+   * faster: for tables of up to about a hundred routes, as most gateway tables are (larger ones,
+   * whose generated code V8 optimises less well, are walked). It needs code generation
+   * (`new Function`): where that is disallowed (a Content-Security-Policy without `unsafe-eval`,
+   * Cloudflare Workers) the matcher walks the tree instead, matching exactly the same. `false`
+   * never compiles, which also keeps CSP reports quiet.
    * @default true
    */
   compile?: boolean;
@@ -98,49 +98,28 @@ function buildTarget(target: CompiledTarget, encoded: Record<string, string>, re
   return { id: target.id, origin: target.origin, path, url: `${target.origin}${path}` };
 }
 
-/**
- * rou3's compiled lookup tests the exact paths, and the literal children of a node, one after
- * another; past a few dozen of them it gains nothing over walking the tree, which looks them up
- * (measured with bench/route-match.bench.ts: break-even near 100 on rou3 1.0), and its code grows.
- */
-const COMPILE_LIMIT = 64;
+/** Tables with more routes than this are walked without trying: compiling them costs more than it can gain. */
+const MAX_COMPILED_ROUTES = 256;
 
-/** Whether compiling this table makes lookups faster: few exact paths and no node with many literal children. */
-function worthCompiling(routes: readonly CompiledRoute[]): boolean {
-  const exact = new Set<string>();
-  const children = new Map<string, Set<string>>();
-  let widest = 0;
-  for (const { pattern } of routes) {
-    if (pattern.kind === 'exact') exact.add(pattern.rou3);
-    let node = '';
-    for (const segment of pattern.segments) {
-      if (segment.kind === 'static') {
-        let literals = children.get(node);
-        if (literals === undefined) children.set(node, (literals = new Set()));
-        literals.add(segment.value);
-        widest = Math.max(widest, literals.size);
-        node += `/${segment.value}`;
-      } else {
-        // rou3 keeps `:name` and `*` in one param node per parent; literals never hold a NUL.
-        node += segment.kind === 'rest' ? '/\u0000**' : '/\u0000';
-      }
-    }
-  }
-  return exact.size + widest <= COMPILE_LIMIT;
-}
+/**
+ * The most generated code kept, in characters. V8 optimises a large function less well: measured
+ * with rou3 1.0, the compiled lookup stops beating the tree walk between about 24,000 and 35,000
+ * characters (some 130 to 190 routes of `/svc/v1/:id/items/**` shape; flat tables stay smaller).
+ */
+const MAX_COMPILED_SOURCE = 24_000;
 
 /** Set once code generation has been refused here: every later table is walked without trying. */
 let codegenRefused = false;
 
 /**
  * Every route whose pattern fits a path, in no particular order: the compiled lookup where it is
- * wanted, faster and allowed, else rou3's tree walk. Both find the same set.
+ * wanted, small enough to be faster, and allowed; else rou3's tree walk. Both find the same set.
  */
-function matchAll(router: RouterContext<Entry>, compile: boolean): (path: string) => readonly { data: Entry }[] {
-  if (compile && !codegenRefused) {
+function matchAll(router: RouterContext<Entry>, compile: boolean, routes: number): (path: string) => readonly { data: Entry }[] {
+  if (compile && !codegenRefused && routes <= MAX_COMPILED_ROUTES) {
     try {
       const compiled = compileRouter(router, { matchAll: true });
-      return (path) => compiled('', path);
+      if (compiled.toString().length <= MAX_COMPILED_SOURCE) return (path) => compiled('', path);
     } catch (error) {
       // A Content-Security-Policy without 'unsafe-eval', Cloudflare Workers,
       // --disallow-code-generation-from-strings; anything else is a bug to report.
@@ -194,7 +173,7 @@ export function buildMatcher(table: RouteTable, options: RouteMatcherOptions = {
     }
   }
 
-  const candidates = matchAll(router, (options.compile ?? true) && worthCompiling(compiled));
+  const candidates = matchAll(router, options.compile ?? true, compiled.length);
 
   const resolve = (entry: Entry, path: string, search: string): RouteMatch => {
     let params: Record<string, string> = NO_PARAMS;

@@ -11,12 +11,28 @@ vi.mock('rou3/compiler', async (importOriginal) => {
   return { ...actual, compileRouter: vi.fn(actual.compileRouter) };
 });
 
-/** A fresh copy of the matcher module (it remembers a refused code generation) and the watched compiler. */
+/**
+ * A fresh copy of the matcher module (it remembers a refused code generation), the watched
+ * compiler, and how many lookups went through compiled code.
+ */
 async function load() {
   vi.resetModules();
   const { createRouteMatcher } = await import('../../../src/routing/index.js');
   const { compileRouter } = await import('rou3/compiler');
-  return { createRouteMatcher, compileRouter: vi.mocked(compileRouter) };
+  const actual = await vi.importActual<typeof import('rou3/compiler')>('rou3/compiler');
+  const compiledLookups = { count: 0 };
+  const watched = vi.mocked(compileRouter);
+  watched.mockImplementation(((router: Parameters<typeof actual.compileRouter>[0], options: { matchAll: true }) => {
+    const lookup = actual.compileRouter(router, options);
+    const counted = (method: string, path: string) => {
+      compiledLookups.count += 1;
+      return lookup(method, path);
+    };
+    // The matcher sizes the generated code by the function's source.
+    counted.toString = () => lookup.toString();
+    return counted;
+  }) as typeof actual.compileRouter);
+  return { createRouteMatcher, compileRouter: watched, compiledLookups };
 }
 
 const TABLE = {
@@ -33,21 +49,36 @@ beforeEach(() => {
 });
 
 it('compiles a gateway-sized table, and matches with it', async () => {
-  const { createRouteMatcher, compileRouter } = await load();
+  const { createRouteMatcher, compileRouter, compiledLookups } = await load();
   const matcher = createRouteMatcher(TABLE);
   expect(compileRouter).toHaveBeenCalledTimes(1);
   expect(urls(matcher)).toEqual(EXPECTED);
+  // Exact paths are answered by the matcher's own map; the other three went through compiled code.
+  expect(compiledLookups.count).toBe(3);
 });
 
-it('walks the tree with compile: false, and for a table with many exact paths or literal siblings', async () => {
-  const { createRouteMatcher, compileRouter } = await load();
+it('walks the tree with compile: false, and for large tables', async () => {
+  const { createRouteMatcher, compileRouter, compiledLookups } = await load();
   expect(urls(createRouteMatcher(TABLE, { compile: false }))).toEqual(EXPECTED);
-  const wide: Record<string, string> = { ...TABLE };
-  for (let i = 0; i < 70; i++) wide[`/svc${i}/:id`] = `https://svc${i}.internal/:id`;
-  const matcher = createRouteMatcher(wide);
   expect(compileRouter).not.toHaveBeenCalled();
-  expect(matcher.match({ path: '/svc69/7' })?.target?.url).toBe('https://svc69.internal/7');
-  expect(urls(matcher)).toEqual(EXPECTED);
+
+  // Too many routes to try.
+  const many: Record<string, string> = { ...TABLE };
+  for (let i = 0; i < 300; i++) many[`/svc${i}/:id`] = `https://svc${i}.internal/:id`;
+  const walked = createRouteMatcher(many);
+  expect(compileRouter).not.toHaveBeenCalled();
+  expect(walked.match({ path: '/svc299/7' })?.target?.url).toBe('https://svc299.internal/7');
+  expect(urls(walked)).toEqual(EXPECTED);
+
+  // Few enough to try, but the generated code is too large to be fast: compiled, then dropped.
+  const deep: Record<string, string> = { ...TABLE };
+  for (let i = 0; i < 70; i++) for (const version of ['v1', 'v2', 'v3']) deep[`/svc${i}/${version}/:id/items/**`] = `https://svc${i}.internal/${version}/:id`;
+  const dropped = createRouteMatcher(deep);
+  expect(compileRouter).toHaveBeenCalledTimes(1);
+  expect(compileRouter.mock.results[0]!.value.toString().length).toBeGreaterThan(24_000);
+  expect(dropped.match({ path: '/svc69/v3/7/items/a' })?.target?.url).toBe('https://svc69.internal/v3/7/a');
+  expect(urls(dropped)).toEqual(EXPECTED);
+  expect(compiledLookups.count).toBe(0);
 });
 
 it('walks the tree once code generation is refused, and stops trying', async () => {
