@@ -30,30 +30,57 @@ const SCENARIOS: Scenario[] = [
 ];
 
 
+/** A round that takes longer than this means a contender hangs: the bench stops instead of waiting forever. */
+const ROUND_TIMEOUT_MS = 120_000;
+
 /** The child process that holds the upstream and the load generator; see _support/loadHarness.ts. */
 async function startHarness(): Promise<{
   upstreamPort: number;
   load(port: number, scenario: Scenario, total?: number): Promise<{ rps: number; latencies: number[] }>;
-  stop(): void;
+  stop(): Promise<void>;
 }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./_support/loadHarness.ts', import.meta.url))], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let failure: Error | undefined;
+  child.once('error', (error) => (failure = error));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const nextLine = async () => {
-    const line = await lines.next();
-    if (line.done) throw new Error('the load harness exited');
-    return line.value;
+  const nextLine = async (): Promise<string> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the load harness did not answer within ${ROUND_TIMEOUT_MS} ms`)), ROUND_TIMEOUT_MS);
+    });
+    try {
+      const line = await Promise.race([lines.next(), timeout]);
+      if (line.done) throw failure ?? new Error('the load harness exited');
+      return line.value;
+    } finally {
+      clearTimeout(timer);
+    }
   };
-  const upstreamPort = Number(await nextLine());
-  return {
-    upstreamPort,
-    async load(port, scenario, total = scenario.requests) {
-      child.stdin.write(`${port} ${scenario.method} ${total} ${scenario.concurrency}\n`);
-      return JSON.parse(await nextLine()) as { rps: number; latencies: number[] };
-    },
-    stop: () => void child.stdin.end(),
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.stdin.end();
+    // It exits once its current round is over; a hung one is killed.
+    const grace = setTimeout(() => child.kill('SIGKILL'), 2_000);
+    await exited;
+    clearTimeout(grace);
   };
+  try {
+    const upstreamPort = Number(await nextLine());
+    return {
+      upstreamPort,
+      async load(port, scenario, total = scenario.requests) {
+        child.stdin.write(`${port} ${scenario.method} ${total} ${scenario.concurrency}\n`);
+        return JSON.parse(await nextLine()) as { rps: number; latencies: number[] };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /** The latency at quantile `q` of all samples. */
@@ -165,7 +192,7 @@ export default async function (): Promise<string> {
         }
       }
       const ours = stats.get('switchyard')!;
-      // Each round's ratio compares runs seconds apart, so a machine that drifts (CPU frequency, a
+      // Each round's ratio compares runs a fraction of a second apart, so a machine that drifts (CPU frequency, a
       // neighbour's load) over the run moves both sides of it alike; the median of those is reported.
       const ratio = (name: string) => median(ours.rps.map((rps, round) => rps / stats.get(name)!.rps[round]!));
       const oursP99 = quantile(ours.latencies, 0.99);
@@ -191,7 +218,7 @@ export default async function (): Promise<string> {
   return [
     '## Proxy throughput (loopback)',
     '',
-    `Many short rounds, each running every contender once in a rotating order; requests/s is the median round, its ratio the median of the rounds' ratios (each compares runs seconds apart), p50 and p99 are over every request of every round; keep-alive clients. The proxies run in this process; the node:http upstream they all forward to (it reads the body and answers 11 bytes of JSON) and the load generator run in a child process, so the proxy under test has a core to itself and CPU µs / request is the proxy's own cost (the process's CPU time over its round, per request). switchyard is \`toNodeHandler(createProxy())\` on node:http, loaded from dist/ as Node resolves it (the undici transport), with every check of [createProxy](./proxy.md) on: path refusal, header validation, hop-by-hop stripping, \`X-Forwarded-*\`, the 504 timer. reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; http-proxy-3 is its \`web()\` on node:http with a keep-alive Agent; the bare pipe is node:http \`request\` + \`pipe\` with no checks at all. Ratios above 1× in the requests/s column (below 1× for p99) mean switchyard is faster.`,
+    `Many short rounds, each running every contender once in a rotating order; requests/s is the median round, its ratio the median of the rounds' ratios (each compares runs a fraction of a second apart), p50 and p99 are over every request of every round; keep-alive clients. The proxies run in this process; the node:http upstream they all forward to (it reads the body and answers 11 bytes of JSON) and the load generator run in a child process, so the proxy under test has a core to itself and CPU µs / request is the proxy's own cost (the process's CPU time over its round, per request). switchyard is \`toNodeHandler(createProxy())\` on node:http, loaded from dist/ as Node resolves it (the undici transport), with every check of [createProxy](./proxy.md) on: path refusal, header validation, hop-by-hop stripping, \`X-Forwarded-*\`, the 504 timer. reply-from is fastify 5 + @fastify/reply-from (undici pool) with bodies streamed, not parsed; http-proxy-3 is its \`web()\` on node:http with a keep-alive Agent; the bare pipe is node:http \`request\` + \`pipe\` with no checks at all. Ratios above 1× in the requests/s column (below 1× for p99) mean switchyard is faster.`,
     '',
     ...sections,
   ].join('\n');
