@@ -1,6 +1,6 @@
 /**
  * Starts the TanStack Start app on Vite's dev server, over `backends`. The app reads its backends
- * from `GROUP_BACKENDS`, as a deployed BFF reads them from its environment.
+ * (and optional timeouts) from its environment, as a deployed BFF does.
  */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,18 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function serveApp(backends: readonly Backend[], port = 0): Promise<RunningApp> {
+/** The fan-out's attempt timeout and deadline, in ms; the app's defaults (2 s, 5 s) when unset. */
+export interface AppTimeouts {
+  timeoutMs?: number;
+  deadlineMs?: number;
+}
+
+export async function serveApp(backends: readonly Backend[], port = 0, timeouts: AppTimeouts = {}): Promise<RunningApp> {
   process.env.GROUP_BACKENDS = JSON.stringify(backends);
+  if (timeouts.timeoutMs === undefined) delete process.env.GROUP_TIMEOUT_MS;
+  else process.env.GROUP_TIMEOUT_MS = String(timeouts.timeoutMs);
+  if (timeouts.deadlineMs === undefined) delete process.env.GROUP_DEADLINE_MS;
+  else process.env.GROUP_DEADLINE_MS = String(timeouts.deadlineMs);
   const server = await createServer({
     configFile: fileURLToPath(new URL('./vite.config.ts', import.meta.url)),
     logLevel: 'warn',

@@ -1,7 +1,8 @@
 /**
  * The switchyard side of the TanStack Start example, created once per server process: one fanout
- * over the instances named in `GROUP_BACKENDS` (JSON: `[{ id, url, secret }]`) and one worker per
- * kind of call. Server-only: it reads secrets from the environment.
+ * over the instances named in `GROUP_BACKENDS` (JSON: `[{ id, url, secret }]`), with the attempt
+ * timeout and deadline from `GROUP_TIMEOUT_MS` and `GROUP_DEADLINE_MS` (2 s and 5 s when unset),
+ * and one worker per kind of call. Server-only: it reads secrets from the environment.
  */
 import { z } from 'zod';
 import { createFanout, staticRouter } from 'switchyard';
@@ -22,11 +23,20 @@ export function backendsFromEnv(env: NodeJS.ProcessEnv = process.env): Backend[]
 
 const backends = backendsFromEnv();
 
+/** A positive number of milliseconds from the environment, or the default. */
+function msFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`Set ${name} to a positive number of milliseconds, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
 export const fanout = createFanout<unknown, Viewer>({
   router: staticRouter(backends.map(({ id, url }) => ({ id, url }))),
   principal: (viewer) => viewer.user,
-  timeoutMs: 2_000,
-  deadlineMs: 5_000,
+  timeoutMs: msFromEnv('GROUP_TIMEOUT_MS', 2_000),
+  deadlineMs: msFromEnv('GROUP_DEADLINE_MS', 5_000),
 });
 
 const headers = (instance: Parameters<typeof instanceHeaders>[1], call: { context: Viewer }) => instanceHeaders(backends, instance, call.context);
