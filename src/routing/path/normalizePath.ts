@@ -19,10 +19,11 @@ export type NormalizedPath =
 // and forwarding another is how proxies were bypassed.
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 // Characters a WHATWG URL keeps raw in a path; anything else is percent-encoded (as `new URL()`
-// would) so a route's literal and a raw Node `req.url` compare equal. Except `^`, which URLs keep
-// raw but RFC 3986 does not allow: rou3 stores it in a route as `%5E`, so `/a^b` and `/a%5Eb` are
-// both read as `/a%5Eb`.
-const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%|[\]]/;
+// would) so a route's literal and a raw Node `req.url` compare equal. Except `^` and `|`, which
+// URLs keep raw but RFC 3986 does not allow at all, so their escape is their only spelling: `/a^b`
+// and `/a%5Eb` are both read as `/a%5Eb` (rou3 stores a route's `^` that way too). `[` and `]` are
+// reserved characters: raw and escaped they differ, and both stay as they are.
+const PCHAR_RAW = /[A-Za-z0-9\-._~!$&'()*+,;=:@%[\]]/;
 
 /**
  * The characters of an already canonical path segment, by char code: those a URL keeps raw, minus

@@ -46,16 +46,24 @@ describe('normalizePath', () => {
   });
 });
 
-describe('a caret', () => {
-  it('is read as %5E, raw or encoded, in a path and in a route, so each matches the other', () => {
-    expect(normalizePath('/a^b/1')).toEqual({ ok: true, path: '/a%5Eb/1', search: '' });
-    expect(normalizePath('/a%5eb/1')).toEqual({ ok: true, path: '/a%5Eb/1', search: '' });
+describe('characters a URL keeps raw but RFC 3986 does not allow', () => {
+  it.each([
+    ['^', '%5E'],
+    ['|', '%7C'],
+  ])('reads %s as %s, raw or encoded, in a path and in a route, so each matches the other', (raw, escaped) => {
+    expect(normalizePath(`/a${raw}b/1`)).toEqual({ ok: true, path: `/a${escaped}b/1`, search: '' });
+    expect(normalizePath(`/a${escaped.toLowerCase()}b/1`)).toEqual({ ok: true, path: `/a${escaped}b/1`, search: '' });
     for (const compile of [true, false]) {
-      for (const route of ['/a^b/:x', '/a%5Eb/:x']) {
+      for (const route of [`/a${raw}b/:x`, `/a${escaped}b/:x`]) {
         const matcher = createRouteMatcher({ [route]: 'https://t.internal/:x' }, { compile });
-        expect(matcher.match({ path: '/a^b/1' })?.target?.url).toBe('https://t.internal/1');
-        expect(matcher.match({ path: '/a%5Eb/1' })?.target?.url).toBe('https://t.internal/1');
+        expect(matcher.match({ path: `/a${raw}b/1` })?.target?.url).toBe('https://t.internal/1');
+        expect(matcher.match({ path: `/a${escaped}b/1` })?.target?.url).toBe('https://t.internal/1');
       }
     }
+  });
+
+  it('keeps the reserved [ and ] as they are: raw and escaped they are different paths', () => {
+    expect(normalizePath('/a[b]/1')).toEqual({ ok: true, path: '/a[b]/1', search: '' });
+    expect(normalizePath('/a%5Bb%5D/1')).toEqual({ ok: true, path: '/a%5Bb%5D/1', search: '' });
   });
 });
