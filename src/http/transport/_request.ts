@@ -8,7 +8,7 @@ export interface SignalSource {
 
 interface State {
   readonly source: SignalSource;
-  abortable: Abortable | undefined;
+  readonly abortable: Abortable;
 }
 
 /**
@@ -73,9 +73,8 @@ const SIGNAL: PropertyDescriptor = {
   get(this: object): AbortSignal | undefined {
     return stateOf(this)?.source.signal;
   },
+  // Assigning a signal replaces the accessor, which also ends the hand-over under ABORTABLE.
   set(this: object, signal: AbortSignal) {
-    const state = stateOf(this);
-    if (state !== undefined) state.abortable = undefined;
     Object.defineProperty(this, 'signal', { value: signal, writable: true, enumerable: true, configurable: true });
   },
 };
