@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultClassify } from '../../src/execute/classify.js';
-import { createFanout, firstSuccess, mergeAll, staticRouter, type Instance, type WorkerCall } from '../../src/index.js';
+import { createFanout, firstSuccess, mergeAll, staticRouter, type Instance, type Worker, type WorkerCall } from '../../src/index.js';
 import {
   fetchTransport,
   httpWorker as createHttpWorker,
@@ -255,10 +255,11 @@ describe.each([
       }
     });
 
-    it('cancels the request and closes its connection when the attempt times out in a fan-out', async () => {
+    /** Runs `worker` against an upstream that never answers, with a 50 ms attempt timeout: the attempt times out and the upstream's connection closes. */
+    async function timesOutAndCloses(worker: Worker<unknown>): Promise<void> {
       let upstreamClosed!: Promise<unknown>;
       const hanging = await listen((req) => {
-        upstreamClosed = once(req.socket, 'close');
+        upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
       });
       try {
         const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), timeoutMs: 50, retry: false });
@@ -266,7 +267,7 @@ describe.each([
           operation: 'slow',
           data: undefined,
           context: undefined,
-          worker: httpWorker({ path: '/x' }),
+          worker,
           strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
         });
         expect(outcomes).toEqual(['timeout']);
@@ -274,6 +275,10 @@ describe.each([
       } finally {
         await hanging.close();
       }
+    }
+
+    it('cancels the request and closes its connection when the attempt times out in a fan-out', async () => {
+      await timesOutAndCloses(httpWorker({ path: '/x' }));
     });
 
     it('cancels a body still arriving when the caller aborts the fan-out', async () => {
@@ -354,26 +359,7 @@ describe.each([
         // An object that inherits from the request, with one field of its own.
         { request: (req) => transport.request(Object.assign(Object.create(req) as typeof req, { method: req.method })), close: async () => {} },
       ];
-      for (const wrapping of wrappers) {
-        let upstreamClosed!: Promise<unknown>;
-        const hanging = await listen((req) => {
-          upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
-        });
-        try {
-          const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), timeoutMs: 50, retry: false });
-          const outcomes = await fanout.run({
-            operation: 'wrapped',
-            data: undefined,
-            context: undefined,
-            worker: createHttpWorker({ path: '/x', transport: wrapping }),
-            strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
-          });
-          expect(outcomes).toEqual(['timeout']);
-          await upstreamClosed;
-        } finally {
-          await hanging.close();
-        }
-      }
+      for (const wrapping of wrappers) await timesOutAndCloses(createHttpWorker({ path: '/x', transport: wrapping }));
     });
 
     it('cancels the losing request when another instance answers first', async () => {
