@@ -565,6 +565,17 @@ describe('options', () => {
     ]);
   });
 
+  it('matches the same with compile: false, and refuses a compile that is not a boolean', async () => {
+    const table = { '/api/health': 'https://health.internal/status', '/api/:id': 'https://items.internal/:id', '/api/*': 'https://api.internal' };
+    const compiled = createRuntimeRouter({ load: async () => table });
+    const walked = createRuntimeRouter({ load: async () => table, compile: false });
+    for (const path of ['/api/health', '/api/7', '/api/7/history', '/other']) {
+      expect((await walked.match('k', { path }))?.target?.url).toBe((await compiled.match('k', { path }))?.target?.url);
+    }
+    expect((await walked.match('k', { path: '/api/7' }))?.target?.url).toBe('https://items.internal/7');
+    expect(() => createRuntimeRouter({ load: async () => table, compile: 'no' as never })).toThrow(/`options.compile`/);
+  });
+
   it('rejects an options object without load', () => {
     expect(() => createRuntimeRouter({} as RuntimeRouterOptions)).toThrow('Expected `options.load` to be a function');
   });
