@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultClassify } from '../../src/execute/classify.js';
@@ -234,22 +233,30 @@ describe.each([
       expect(classify(error).retryable).toBe(true);
     });
 
-    it('aborts the upstream request when the call signal aborts and rejects with the abort reason', async () => {
-      let upstreamClosed!: Promise<unknown>;
+    /** An upstream that never answers: `arrival` settles when a request is in, `closed` when its connection is gone. */
+    async function hangingUpstream(): Promise<{ origin: string; arrival: Promise<void>; closed: Promise<void>; close(): Promise<void> }> {
       let arrived!: () => void;
+      let gone!: () => void;
       const arrival = new Promise<void>((resolve) => (arrived = resolve));
-      const hanging = await listen((req) => {
-        upstreamClosed = once(req.socket, 'close');
+      const closed = new Promise<void>((resolve) => (gone = resolve));
+      // The client may reset the connection, so the socket can emit an error before it closes.
+      const server = await listen((req) => {
+        req.socket.once('close', () => gone());
         arrived();
       });
+      return { origin: server.origin, arrival, closed, close: () => server.close() };
+    }
+
+    it('aborts the upstream request when the call signal aborts and rejects with the abort reason', async () => {
+      const hanging = await hangingUpstream();
       try {
         const controller = new AbortController();
         const pending = failure(httpWorker({ path: '/x' })({ id: 'slow', url: hanging.origin }, call(undefined, { signal: controller.signal })));
-        await arrival;
+        await hanging.arrival;
         const reason = new Error('caller left');
         controller.abort(reason);
         expect(await pending).toBe(reason);
-        await upstreamClosed;
+        await hanging.closed;
       } finally {
         await hanging.close();
       }
@@ -257,10 +264,7 @@ describe.each([
 
     /** Runs `worker` against an upstream that never answers, with a 50 ms attempt timeout: the attempt times out and the upstream's connection closes. */
     async function timesOutAndCloses(worker: Worker<unknown>): Promise<void> {
-      let upstreamClosed!: Promise<unknown>;
-      const hanging = await listen((req) => {
-        upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
-      });
+      const hanging = await hangingUpstream();
       try {
         const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), timeoutMs: 50, retry: false });
         const outcomes = await fanout.run({
@@ -271,7 +275,7 @@ describe.each([
           strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
         });
         expect(outcomes).toEqual(['timeout']);
-        await upstreamClosed;
+        await hanging.closed;
       } finally {
         await hanging.close();
       }
@@ -325,13 +329,7 @@ describe.each([
         }),
       ];
       for (const wrap of wrappers) {
-        let upstreamClosed!: Promise<unknown>;
-        let arrived!: () => void;
-        const arrival = new Promise<void>((resolve) => (arrived = resolve));
-        const hanging = await listen((req) => {
-          upstreamClosed = new Promise((resolve) => req.socket.once('close', resolve));
-          arrived();
-        });
+        const hanging = await hangingUpstream();
         try {
           const own = new AbortController();
           const fanout = createFanout({ router: staticRouter([{ id: 'slow', url: hanging.origin }]), retry: false });
@@ -342,10 +340,10 @@ describe.each([
             worker: createHttpWorker({ path: '/x', transport: wrap(own.signal) }),
             strategy: { combine: (responses) => responses.errors.map((failure) => failure.reason) },
           });
-          await arrival;
+          await hanging.arrival;
           own.abort(new Error('the wrapper gave up'));
           expect(await pending).toEqual(['failed']);
-          await upstreamClosed;
+          await hanging.closed;
         } finally {
           await hanging.close();
         }
@@ -363,13 +361,7 @@ describe.each([
     });
 
     it('cancels the losing request when another instance answers first', async () => {
-      let upstreamClosed!: Promise<unknown>;
-      let arrived!: () => void;
-      const arrival = new Promise<void>((resolve) => (arrived = resolve));
-      const hanging = await listen((req) => {
-        upstreamClosed = once(req.socket, 'close');
-        arrived();
-      });
+      const hanging = await hangingUpstream();
       try {
         const fanout = createFanout({
           router: staticRouter([
@@ -380,12 +372,12 @@ describe.each([
         });
         const worker = httpWorker({ path: '/x' });
         const slowFirst: typeof worker = async (target, workerCall) => {
-          if (target.id === 'fast') await arrival;
+          if (target.id === 'fast') await hanging.arrival;
           return worker(target, workerCall);
         };
         const value = await fanout.run({ operation: 'race', data: undefined, context: undefined, worker: slowFirst, strategy: firstSuccess() });
         expect(value).toEqual({ ok: true });
-        await upstreamClosed;
+        await hanging.closed;
       } finally {
         await hanging.close();
       }
